@@ -1,0 +1,123 @@
+using System.CommandLine;
+using GradCamAudit.Demo;
+using GradCamAudit.Options;
+using GradCamAudit.Pipeline;
+using GradCamAudit.Reporting;
+
+namespace GradCamAudit.Cli;
+
+/// <summary>The command line: verbs, options and the mapping of failures to exit codes.</summary>
+public static class Commands
+{
+    /// <summary>Finished (sample errors allowed, counted and reported).</summary>
+    public const int Ok = 0;
+
+    /// <summary>Runtime failure.</summary>
+    public const int RuntimeFailure = 1;
+
+    /// <summary>Config or usage error.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>A quality gate failed (gates come later).</summary>
+    public const int GateFailed = 3;
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("gradcam-audit: audit a labelled image dataset with Grad-CAM against object masks");
+
+        var config = new Option<string>("--config") { Description = "Audit config (JSON).", Required = true };
+        var output = new Option<string?>("--output") { Description = "Output folder (default: output.directory from the config)." };
+        var limit = new Option<long?>("--limit") { Description = "Audit only the first N data rows of the manifest." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a previous run in a non-empty output folder." };
+        var audit = new Command("audit", "Run the audit and write results/, errors.csv, run.json and report.html.") { config, output, limit, overwrite };
+        audit.SetAction((pr, ct) => Guard(async () =>
+        {
+            AuditOptions options = ConfigLoader.Load(pr.GetValue(config)!, pr.GetValue(output));
+            long? n = pr.GetValue(limit);
+            if (n is <= 0)
+            {
+                throw new UsageException($"--limit must be positive, got {n}");
+            }
+            await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite)), Log, ct).ConfigureAwait(false);
+            string report = ReportBuilder.Render(options.Output.Directory, options.Report.TemplateDirectory);
+            Log($"report: {report}");
+        }));
+        root.Subcommands.Add(audit);
+
+        var run = new Option<string>("--run") { Description = "A finished run's output folder.", Required = true };
+        var templates = new Option<string?>("--templates") { Description = "Folder of Scriban templates overriding the embedded ones." };
+        var report = new Command("report", "Re-render report.html from a finished run's results (no model needed).") { run, templates };
+        report.SetAction((pr, ct) => Guard(() =>
+        {
+            string path = ReportBuilder.Render(Path.GetFullPath(pr.GetValue(run)!), pr.GetValue(templates));
+            Log($"report: {path}");
+            return Task.CompletedTask;
+        }));
+        root.Subcommands.Add(report);
+
+        var dataOut = new Option<string>("--output") { Description = "Folder for manifest.csv, images/ and masks/.", Required = true };
+        var makeDemo = new Command("demo-data", "Regenerate the demo audit split (deterministic: identical pixels on every machine).") { dataOut };
+        makeDemo.SetAction((pr, ct) => Guard(() =>
+        {
+            int count = DemoDataset.WriteAuditSplit(pr.GetValue(dataOut)!);
+            Log($"wrote {count} demo samples to {pr.GetValue(dataOut)}");
+            return Task.CompletedTask;
+        }));
+        root.Subcommands.Add(makeDemo);
+
+        var weightsOut = new Option<string>("--output") { Description = "Where to save the demo CNN weights (TorchSharp format).", Required = true };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 6 };
+        var perClass = new Option<int>("--per-class") { Description = "Training samples per class.", DefaultValueFactory = _ => 600 };
+        var train = new Command("train-demo", "Train the demo CNN on the demo's training split (with its planted shortcut).") { weightsOut, epochs, perClass };
+        train.SetAction((pr, ct) => Guard(() =>
+        {
+            Torch.Initialise();
+            DemoTrainer.Train(pr.GetValue(weightsOut)!, pr.GetValue(perClass), pr.GetValue(epochs), Log);
+            return Task.CompletedTask;
+        }));
+        root.Subcommands.Add(train);
+        return root;
+    }
+
+    /// <summary>Parses, reports parse errors with exit code 2, and runs the chosen verb.</summary>
+    public static async Task<int> ParseAndRunAsync(this RootCommand root, string[] args)
+    {
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var e in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            }
+            await Console.Error.WriteLineAsync("run 'gradcam-audit --help' for usage").ConfigureAwait(false);
+            return UsageError;
+        }
+        return await parsed.InvokeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task<int> Guard(Func<Task> body)
+    {
+        try
+        {
+            await body().ConfigureAwait(false);
+            return Ok;
+        }
+        catch (ConfigException ex)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return UsageError;
+        }
+        catch (UsageException ex)
+        {
+            await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return UsageError;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            await Console.Error.WriteLineAsync("failed: " + ex).ConfigureAwait(false);
+            return RuntimeFailure;
+        }
+    }
+
+    private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+}

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using GradCamAudit.Cli;
+
+return await Commands.Build().ParseAndRunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,117 @@
+using System.Text.Json;
+
+namespace GradCamAudit.Options;
+
+/// <summary>
+/// Reads a JSON config (comments and trailing commas allowed), resolves paths relative to the config file,
+/// and validates everything in one pass: every unknown key, missing file and bad value is reported together
+/// in one <see cref="ConfigException"/> before any heavy work starts.
+/// </summary>
+public static class ConfigLoader
+{
+    private static readonly string[] Devices = ["auto", "cpu", "cuda"];
+
+    /// <summary>Loads and validates <paramref name="path"/>; <paramref name="outputOverride"/> replaces output.directory.</summary>
+    public static AuditOptions Load(string path, string? outputOverride = null)
+    {
+        string full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new ConfigException($"config file not found: '{path}'");
+        }
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllText(full), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            throw new ConfigException($"config file '{path}' is not valid JSON: {ex.Message}");
+        }
+        using (doc)
+        {
+            var errors = new List<string>();
+            string baseDir = Path.GetDirectoryName(full)!;
+            var root = new JsonSection(doc.RootElement, "", errors);
+            string name = root.String("name", Path.GetFileNameWithoutExtension(full));
+
+            var ds = root.Section("dataset", required: true);
+            string manifest = ds.Path("manifest", baseDir, mustExist: true) ?? "";
+            IReadOnlyList<string> classes = ds.StringList("classes") ?? [];
+            string? classesFile = ds.Path("classesFile", baseDir, mustExist: true, required: false);
+            if (classesFile != null && File.Exists(classesFile))
+            {
+                classes = File.ReadAllLines(classesFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+            }
+            if (classes.Count == 0 && !ds.IsMissing)
+            {
+                errors.Add("dataset.classes: give the class names (dataset.classes or dataset.classesFile)");
+            }
+            if (classes.Distinct(StringComparer.Ordinal).Count() != classes.Count)
+            {
+                errors.Add("dataset.classes: class names must be unique");
+            }
+
+            var m = root.Section("model", required: true);
+            string arch = m.String("architecture", "demo-cnn");
+            string weights = m.Path("weights", baseDir, mustExist: true) ?? "";
+            int numClasses = m.Int("numClasses", classes.Count, 1, 100_000);
+            if (classes.Count > 0 && numClasses != classes.Count)
+            {
+                errors.Add($"model.numClasses: {numClasses} does not match the {classes.Count} class names given");
+            }
+            IReadOnlyList<int> size = m.IntList("inputSize") ?? [224, 224];
+            if (size.Count != 2 || size.Any(s => s < 8 || s > 4096))
+            {
+                errors.Add($"model.inputSize: expected [height, width] between 8 and 4096, got [{string.Join(", ", size)}]");
+                size = [224, 224];
+            }
+            string target = m.String("targetLayer", "");
+            IReadOnlyList<float> mean = m.FloatList("mean") ?? [0.485f, 0.456f, 0.406f];
+            IReadOnlyList<float> std = m.FloatList("std") ?? [0.229f, 0.224f, 0.225f];
+            if (mean.Count != 3)
+            {
+                errors.Add($"model.mean: expected 3 values (R, G, B), got {mean.Count}");
+            }
+            if (std.Count != 3 || std.Any(s => s <= 0))
+            {
+                errors.Add("model.std: expected 3 positive values (R, G, B)");
+            }
+
+            var a = root.Section("audit", required: false);
+            int batch = a.Int("batchSize", 32, 1, 4096);
+            string device = a.String("device", "auto");
+            if (!Devices.Contains(device) && !(device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device.AsSpan(5), out int ordinal) && ordinal >= 0))
+            {
+                errors.Add($"audit.device: '{device}' is not one of auto, cpu, cuda, cuda:N");
+            }
+            int workers = a.Int("decodeWorkers", 0, 0, 256);
+            int prefetch = a.Int("prefetchBatches", 4, 1, 256);
+            double lift = a.Double("offObjectLiftThreshold", 1.0, 0, 1e6);
+            double tol = a.Double("pointingTolerancePx", 15.0, 0, 1e4);
+            double q = a.Double("iouTopFraction", 0.15, 1e-6, 1.0);
+            int partRows = a.Int("partRows", 10_000, 1, 10_000_000);
+
+            var o = root.Section("output", required: false);
+            string outDir = outputOverride != null ? Path.GetFullPath(outputOverride)
+                : o.Path("directory", baseDir, mustExist: false, required: false) ?? Path.Combine(baseDir, "..", "reports", name);
+
+            var r = root.Section("report", required: false);
+            int gallery = r.Int("galleryMax", 48, 0, 100_000);
+            string? templates = r.Path("templateDirectory", baseDir, mustExist: true, required: false);
+
+            root.ReportUnknownKeys();
+            if (errors.Count > 0)
+            {
+                throw new ConfigException(errors);
+            }
+            return new AuditOptions(
+                full, name,
+                new DatasetOptions(manifest, classes),
+                new ModelOptions(arch, weights, numClasses, size[0], size[1], target, mean, std),
+                new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows),
+                new OutputOptions(Path.GetFullPath(outDir)),
+                new ReportOptions(gallery, templates));
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+
+namespace GradCamAudit.Options;
+
+/// <summary>Typed, error-collecting access to one JSON object of the config; remembers which keys were read.</summary>
+internal sealed class JsonSection
+{
+    private readonly JsonElement element;
+    private readonly string prefix;
+    private readonly List<string> errors;
+    private readonly HashSet<string> known = new(StringComparer.Ordinal);
+    private readonly List<JsonSection> children = [];
+
+    public JsonSection(JsonElement element, string prefix, List<string> errors)
+    {
+        this.element = element;
+        this.prefix = prefix;
+        this.errors = errors;
+        if (element.ValueKind is not JsonValueKind.Object and not JsonValueKind.Undefined)
+        {
+            errors.Add($"{(prefix.Length == 0 ? "config" : prefix.TrimEnd('.'))}: expected a JSON object");
+        }
+    }
+
+    public bool IsMissing => element.ValueKind == JsonValueKind.Undefined;
+
+    public JsonSection Section(string key, bool required)
+    {
+        JsonElement e = Get(key);
+        if (e.ValueKind == JsonValueKind.Undefined && required)
+        {
+            errors.Add($"{prefix}{key}: required section is missing");
+        }
+        var child = new JsonSection(e, prefix + key + ".", errors);
+        children.Add(child);
+        return child;
+    }
+
+    public string String(string key, string fallback)
+    {
+        JsonElement e = Get(key);
+        if (e.ValueKind == JsonValueKind.Undefined || e.ValueKind == JsonValueKind.Null)
+        {
+            return fallback;
+        }
+        if (e.ValueKind != JsonValueKind.String)
+        {
+            errors.Add($"{prefix}{key}: expected a string, got {e.GetRawText()}");
+            return fallback;
+        }
+        return e.GetString()!;
+    }
+
+    public string? Path(string key, string baseDir, bool mustExist, bool required = true)
+    {
+        JsonElement e = Get(key);
+        if (e.ValueKind == JsonValueKind.Undefined || e.ValueKind == JsonValueKind.Null)
+        {
+            if (required && !IsMissing)
+            {
+                errors.Add($"{prefix}{key}: required path is missing");
+            }
+            return null;
+        }
+        if (e.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(e.GetString()))
+        {
+            errors.Add($"{prefix}{key}: expected a path string, got {e.GetRawText()}");
+            return null;
+        }
+        string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, e.GetString()!));
+        if (mustExist && !File.Exists(full) && !Directory.Exists(full))
+        {
+            errors.Add($"{prefix}{key}: file not found: '{e.GetString()}' (resolved to '{full}')");
+        }
+        return full;
+    }
+
+    public int Int(string key, int fallback, int min, int max)
+    {
+        JsonElement e = Get(key);
+        if (e.ValueKind == JsonValueKind.Undefined)
+        {
+            return fallback;
+        }
+        if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out int v))
+        {
+            errors.Add($"{prefix}{key}: expected an integer, got {e.GetRawText()}");
+            return fallback;
+        }
+        if (v < min || v > max)
+        {
+            errors.Add($"{prefix}{key}: {v} is out of range [{min}, {max}]");
+            return fallback;
+        }
+        return v;
+    }
+
+    public double Double(string key, double fallback, double min, double max)
+    {
+        JsonElement e = Get(key);
+        if (e.ValueKind == JsonValueKind.Undefined)
+        {
+            return fallback;
+        }
+        if (e.ValueKind != JsonValueKind.Number)
+        {
+            errors.Add($"{prefix}{key}: expected a number, got {e.GetRawText()}");
+            return fallback;
+        }
+        double v = e.GetDouble();
+        if (v < min || v > max)
+        {
+            errors.Add($"{prefix}{key}: {v} is out of range [{min}, {max}]");
+            return fallback;
+        }
+        return v;
+    }
+
+    public IReadOnlyList<string>? StringList(string key) => List(key, JsonValueKind.String, x => x.GetString()!, "strings");
+
+    public IReadOnlyList<int>? IntList(string key) => List(key, JsonValueKind.Number, x => x.TryGetInt32(out int v) ? v : -1, "integers");
+
+    public IReadOnlyList<float>? FloatList(string key) => List(key, JsonValueKind.Number, x => (float)x.GetDouble(), "numbers");
+
+    public void ReportUnknownKeys()
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (JsonProperty p in element.EnumerateObject())
+            {
+                if (!known.Contains(p.Name))
+                {
+                    string near = known.Count > 0 ? $" (known keys here: {string.Join(", ", known.Order(StringComparer.Ordinal))})" : "";
+                    errors.Add($"{prefix}{p.Name}: unknown key{near}");
+                }
+            }
+        }
+        foreach (JsonSection c in children)
+        {
+            c.ReportUnknownKeys();
+        }
+    }
+
+    private IReadOnlyList<T>? List<T>(string key, JsonValueKind kind, Func<JsonElement, T> read, string what)
+    {
+        JsonElement e = Get(key);
+        if (e.ValueKind == JsonValueKind.Undefined || e.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (e.ValueKind != JsonValueKind.Array || e.EnumerateArray().Any(x => x.ValueKind != kind))
+        {
+            errors.Add($"{prefix}{key}: expected an array of {what}, got {e.GetRawText()}");
+            return null;
+        }
+        return e.EnumerateArray().Select(read).ToArray();
+    }
+
+    private JsonElement Get(string key)
+    {
+        known.Add(key);
+        return element.ValueKind == JsonValueKind.Object && element.TryGetProperty(key, out JsonElement v) ? v : default;
+    }
+}

@@ -1,0 +1,140 @@
+using GradCamAudit.Data;
+using GradCamAudit.Explain;
+using GradCamAudit.Modeling;
+using GradCamAudit.Options;
+using GradCamAudit.Results;
+using GradCamAudit.Scoring;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GradCamAudit.Pipeline;
+
+/// <summary>
+/// The device stage: normalises a decoded batch on the device, explains it (forward + Grad-CAM for the predicted
+/// and the true class), scores both maps against the masks at input resolution, and brings back only the
+/// per-sample scalars and the small raw maps (two host transfers per batch).
+/// </summary>
+public sealed class BatchScorer : IDisposable
+{
+    private const int Scalars = 15;
+    private readonly LoadedModel model;
+    private readonly GradCamExplainer explainer;
+    private readonly IReadOnlyList<string> classes;
+    private readonly AuditSettings settings;
+    private readonly MetricSettings metricSettings;
+    private readonly Tensor mean;
+    private readonly Tensor std;
+    private readonly int height;
+    private readonly int width;
+
+    public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes)
+    {
+        this.model = model;
+        this.settings = settings;
+        this.classes = classes;
+        explainer = new GradCamExplainer(model);
+        metricSettings = new MetricSettings(settings.PointingTolerancePx, settings.IouTopFraction);
+        height = modelOptions.InputHeight;
+        width = modelOptions.InputWidth;
+        mean = tensor(modelOptions.Mean.ToArray(), [1, 3, 1, 1], device: model.Device).DetachFromDisposeScope();
+        std = tensor(modelOptions.Std.ToArray(), [1, 3, 1, 1], device: model.Device).DetachFromDisposeScope();
+    }
+
+    /// <summary>Runs the model on a zero batch to check the target layer runs and the head has the configured class count.</summary>
+    public (int CamHeight, int CamWidth) Probe()
+    {
+        using var scope = NewDisposeScope();
+        Tensor x = zeros([1, 3, height, width], device: model.Device);
+        Explanation e;
+        try
+        {
+            e = explainer.Explain(x, zeros([1], ScalarType.Int64, model.Device));
+        }
+        catch (Exception ex) when (ex is not ConfigException)
+        {
+            throw new ConfigException($"model: a forward pass at {height}x{width} with target '{model.TargetPath}' failed: {ex.Message}");
+        }
+        if (e.Logits.shape[1] != classes.Count)
+        {
+            throw new ConfigException($"model.numClasses: the model outputs {e.Logits.shape[1]} logits but {classes.Count} classes are configured");
+        }
+        return ((int)e.PredMaps.shape[1], (int)e.PredMaps.shape[2]);
+    }
+
+    /// <summary>Tensor-side work for one batch; host-side row assembly follows in <see cref="Score"/>.</summary>
+    public ScoredBatch Score(DecodedBatch batch)
+    {
+        if (batch.Samples.Count == 0)
+        {
+            return new ScoredBatch([], batch.Errors);
+        }
+        using var scope = NewDisposeScope();
+        int b = batch.Samples.Count;
+        int hw = height * width;
+        var rgb = new byte[b * hw * 3];
+        var masks = new byte[b * hw];
+        var labels = new long[b];
+        for (int i = 0; i < b; i++)
+        {
+            DecodedSample sample = batch.Samples[i];
+            Buffer.BlockCopy(sample.Rgb, 0, rgb, i * hw * 3, hw * 3);
+            Buffer.BlockCopy(sample.Mask, 0, masks, i * hw, hw);
+            labels[i] = sample.Entry.Label;
+        }
+        Device dev = model.Device;
+        Tensor x = tensor(rgb, [b, height, width, 3]).to(dev).permute(0, 3, 1, 2).to_type(ScalarType.Float32).div_(255f);
+        x = (x - mean) / std;
+        Tensor m = tensor(masks, [b, height, width]).to(dev).to_type(ScalarType.Float32);
+        Tensor y = tensor(labels, [b]).to(dev);
+
+        Explanation e = explainer.Explain(x, y);
+        Tensor probs = nn.functional.softmax(e.Logits, 1);
+        Tensor conf = probs.gather(1, e.Predicted.unsqueeze(1)).squeeze(1);
+        Tensor trueProb = probs.gather(1, y.unsqueeze(1)).squeeze(1);
+        MetricTensors mp = MaskMetrics.Score(GradCam.Upsample(e.PredMaps, height, width), m, metricSettings);
+        MetricTensors mt = MaskMetrics.Score(GradCam.Upsample(e.TrueMaps, height, width), m, metricSettings);
+        Tensor maskFraction = m.mean([1, 2]);
+        Tensor[] columns =
+        [
+            e.Predicted, conf, trueProb, maskFraction,
+            mp.EnergyInMask, mp.EnergyLift, mp.PointingHit, mp.IouTop, mp.Valid, mp.CamIsZero,
+            mt.EnergyInMask, mt.EnergyLift, mt.PointingHit, mt.IouTop, mt.Valid,
+        ];
+        Tensor scalars = stack(columns.Select(t => t.to_type(ScalarType.Float64)).ToArray(), 1).cpu();
+        int ch = (int)e.PredMaps.shape[1], cw = (int)e.PredMaps.shape[2];
+        Tensor maps = cat([e.PredMaps.flatten(1), e.TrueMaps.flatten(1)], 1).to_type(ScalarType.Float32).cpu();
+        double[] s = scalars.data<double>().ToArray();
+        float[] mapData = maps.data<float>().ToArray();
+
+        var rows = new ResultRow[b];
+        for (int i = 0; i < b; i++)
+        {
+            ReadOnlySpan<double> r = s.AsSpan(i * Scalars, Scalars);
+            DecodedSample sample = batch.Samples[i];
+            int pred = (int)r[0];
+            bool predValid = r[8] > 0;
+            bool maskEmpty = r[3] <= 0;
+            var predScores = predValid ? new MapScores(r[4], r[5], r[6] > 0, r[7]) : new MapScores(null, null, null, null);
+            var trueScores = r[14] > 0 ? new MapScores(r[10], r[11], r[12] > 0, r[13]) : new MapScores(null, null, null, null);
+            bool correct = pred == sample.Entry.Label;
+            bool? off = maskEmpty ? null : (r[9] > 0 || r[5] < settings.OffObjectLiftThreshold);
+            rows[i] = new ResultRow(
+                sample.Entry.Source.SampleId, sample.Entry.Source.Row, sample.Entry.Source.Image,
+                sample.Entry.Label, classes[sample.Entry.Label], pred, classes[pred],
+                (float)r[1], (float)r[2], r[3], predScores, trueScores,
+                off, off.HasValue ? !correct && off.Value : null, off.HasValue ? correct && off.Value : null,
+                ch, cw,
+                mapData.AsSpan(i * 2 * ch * cw, ch * cw).ToArray(),
+                mapData.AsSpan((i * 2 * ch * cw) + (ch * cw), ch * cw).ToArray(),
+                sample.Entry.Source.Extra);
+        }
+        return new ScoredBatch(rows, batch.Errors);
+    }
+
+    public void Dispose()
+    {
+        explainer.Dispose();
+        mean.Dispose();
+        std.Dispose();
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Reflection;
+using CsvHelper;
+using GradCamAudit.Data;
+using GradCamAudit.Options;
+using GradCamAudit.Results;
+using Scriban;
+using Scriban.Runtime;
+
+namespace GradCamAudit.Reporting;
+
+/// <summary>
+/// Renders report.html from a run folder: run.json, results/*.parquet, errors.csv and the dataset files the
+/// results point to. Never touches the model. Templates are embedded (Reporting/Templates) and can be
+/// overridden by a folder holding a file of the same name.
+/// </summary>
+public static class ReportBuilder
+{
+    public const string TemplateName = "report.sbn";
+
+    public static string Render(string runDirectory, string? templateDirectory)
+    {
+        string runJson = Path.Combine(runDirectory, "run.json");
+        if (!File.Exists(runJson))
+        {
+            throw new ConfigException($"--run: '{runDirectory}' holds no run.json (not a finished run folder)");
+        }
+        RunManifest run = RunManifest.Load(runJson);
+        Template template = LoadTemplate(templateDirectory ?? run.Config.Report.TemplateDirectory);
+        ReportModel model = BuildModel(runDirectory, run);
+        var globals = new ScriptObject();
+        globals.Import(model);
+        var context = new TemplateContext { StrictVariables = true };
+        context.PushGlobal(globals);
+        string html = template.Render(context);
+        string path = Path.Combine(runDirectory, "report.html");
+        File.WriteAllText(path, html);
+        return path;
+    }
+
+    /// <summary>Parses the template now, failing with every message (file, line, column).</summary>
+    public static Template LoadTemplate(string? templateDirectory)
+    {
+        string? custom = templateDirectory == null ? null : Path.Combine(templateDirectory, TemplateName);
+        string text, source;
+        if (custom != null && File.Exists(custom))
+        {
+            (text, source) = (File.ReadAllText(custom), custom);
+        }
+        else
+        {
+            using Stream stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("GradCamAudit.Templates." + TemplateName)
+                ?? throw new InvalidOperationException("embedded report template missing");
+            using var reader = new StreamReader(stream);
+            (text, source) = (reader.ReadToEnd(), "embedded:" + TemplateName);
+        }
+        Template template = Template.Parse(text, source);
+        if (template.HasErrors)
+        {
+            throw new ConfigException(template.Messages.Select(m => $"report template {m}").ToArray());
+        }
+        return template;
+    }
+
+    public static ReportModel BuildModel(string runDirectory, RunManifest run)
+    {
+        List<ReportRow> rows = ResultsReader.ReadRows(runDirectory);
+        IReadOnlyList<string> classes = run.Config.Dataset.Classes;
+        AuditOptions cfg = run.Config;
+        long audited = rows.Count;
+        long correct = rows.Count(r => r.Correct);
+        var flagged = rows.Where(r => r.Flagged == true).OrderBy(r => r.PredEnergyLift ?? -1).ThenBy(r => r.Row).ToList();
+        var rfwr = rows.Where(r => r.RightForWrongReason == true).OrderBy(r => r.PredEnergyLift ?? -1).ThenBy(r => r.Row).ToList();
+        int cap = cfg.Report.GalleryMax;
+        var galleryRows = flagged.Take(cap).Concat(rfwr.Take(Math.Max(0, cap / 2))).ToList();
+        Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(runDirectory, galleryRows.Select(r => r.SampleId).ToHashSet(StringComparer.Ordinal));
+        Dictionary<string, ManifestInfo> info = ReadManifestInfo(run, galleryRows);
+        var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth);
+        string manifestRoot = Path.GetDirectoryName(run.ManifestPath)!;
+        GalleryItem Item(ReportRow r) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot);
+
+        var stats = ClassTable.Compute(rows, classes.Count);
+        var classRows = stats.Select(s => new ClassSummary(
+            classes[s.Label], s.Count, Pct(s.Accuracy), F(s.MeanPredLift), F(s.MedianPredLift), F(s.MeanTrueLift), F(s.MeanTrueEnergy), Pct(s.OffObjectRate),
+            s.Flagged, s.RightForWrongReason, (s.OffObjectRate ?? 0) > 0.25)).ToList();
+
+        var counts = new long[classes.Count, classes.Count];
+        foreach (ReportRow r in rows)
+        {
+            counts[r.TrueLabel, r.PredLabel]++;
+        }
+        var confusion = new ConfusionMatrix(classes, classes.Select((name, t) =>
+        {
+            long rowTotal = Enumerable.Range(0, classes.Count).Sum(p => counts[t, p]);
+            return new ConfusionRow(name, Enumerable.Range(0, classes.Count)
+                .Select(p => new ConfusionCell(counts[t, p], rowTotal == 0 ? 0 : Math.Round((double)counts[t, p] / rowTotal, 3), p == t)).ToList());
+        }).ToList());
+
+        double? MeanLift(IEnumerable<ReportRow> rs) { var v = rs.Where(r => r.PredEnergyLift.HasValue).Select(r => r.PredEnergyLift!.Value).ToList(); return v.Count == 0 ? null : v.Average(); }
+        var notes = new List<string>();
+        if (run.CamHeight < 7 || run.CamWidth < 7)
+        {
+            notes.Add($"The target layer '{run.TargetLayer}' gives only a {run.CamHeight}x{run.CamWidth} map: too coarse to localise small objects; choose an earlier, higher-resolution layer.");
+        }
+        long emptyMasks = rows.Count(r => (r.MaskFraction ?? 0) <= 0);
+        if (emptyMasks > 0)
+        {
+            notes.Add($"{emptyMasks} samples have an empty mask: they are audited, but their mask metrics and flags are empty (null).");
+        }
+        string verdict = Verdict(flagged, rfwr, audited, classes);
+        var headline = new Headline(run.Counts.ManifestRows, run.Counts.Errors, audited, Pct(audited == 0 ? null : (double)correct / audited),
+            flagged.Count, rfwr.Count, rows.Count(r => r.OffObject == true),
+            F(MeanLift(rows.Where(r => r.Correct))), F(MeanLift(rows.Where(r => !r.Correct))), emptyMasks, verdict);
+        var header = new RunHeader(run.RunId, cfg.Name, run.ToolVersion, run.FinishedUtc.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
+            run.Device, cfg.Model.Architecture, run.TargetLayer, $"{run.CamHeight}x{run.CamWidth}", $"{cfg.Model.InputHeight}x{cfg.Model.InputWidth}",
+            run.WeightsSha256[..12], run.ConfigSha256[..12], run.ManifestPath, $"{run.Timings.TotalSeconds:F1} s",
+            run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold);
+        return new ReportModel(header, headline, classRows, confusion,
+            flagged.Take(cap).Select(Item).ToList(), flagged.Count, rfwr.Take(Math.Max(0, cap / 2)).Select(Item).ToList(), rfwr.Count,
+            ReadErrors(runDirectory), notes);
+    }
+
+    private static string Verdict(List<ReportRow> flagged, List<ReportRow> rfwr, long audited, IReadOnlyList<string> classes)
+    {
+        if (audited == 0)
+        {
+            return "No sample could be audited.";
+        }
+        if (flagged.Count == 0 && rfwr.Count == 0)
+        {
+            return "Attention is on the object for every sample with a mask.";
+        }
+        string text = $"{flagged.Count} misclassified samples look away from the object (flagged) and {rfwr.Count} correct ones are right for the wrong reason.";
+        var top = flagged.GroupBy(r => r.PredLabel).OrderByDescending(g => g.Count()).FirstOrDefault();
+        if (top != null && top.Count() * 2 > flagged.Count)
+        {
+            text += $" {top.Count()} of the {flagged.Count} flagged samples are predicted as '{classes[top.Key]}': look for a shortcut feature of that class.";
+        }
+        return text;
+    }
+
+    private static GalleryItem Gallery(ReportRow r, ReportMaps? maps, ManifestInfo? info, ImageDecoder decoder, string manifestRoot)
+    {
+        int h = decoder.Height, w = decoder.Width;
+        string imageUri = "", predUri = "", trueUri = "";
+        try
+        {
+            byte[] rgb = decoder.DecodeImage(Path.Combine(manifestRoot, r.Image));
+            byte[]? mask;
+            try
+            {
+                mask = info == null ? null : decoder.DecodeMask(info.MaskPath);
+            }
+            catch (SampleException)
+            {
+                mask = null;
+            }
+            imageUri = Overlay.PngDataUri(Overlay.Blend(rgb, null, mask, h, w), h, w);
+            if (maps != null && maps.PredCam.Length == r.CamHeight * r.CamWidth)
+            {
+                predUri = Overlay.PngDataUri(Overlay.Blend(rgb, Overlay.Upsample(maps.PredCam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w);
+                trueUri = Overlay.PngDataUri(Overlay.Blend(rgb, Overlay.Upsample(maps.TrueCam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w);
+            }
+        }
+        catch (SampleException)
+        {
+            // The dataset file is gone since the audit: the card shows scores only.
+        }
+        return new GalleryItem(r.SampleId, r.Row, r.Image, r.TrueName, r.PredName, Pct(r.Confidence), Pct(r.TrueProb),
+            F(r.PredEnergyLift), Pct(r.PredEnergyInMask), F(r.TrueEnergyLift), Pct(r.TrueEnergyInMask),
+            r.PredPointingHit.HasValue ? (r.PredPointingHit.Value ? "hit" : "miss") : "-", Pct(r.MaskFraction), imageUri, predUri, trueUri, info?.Extra ?? []);
+    }
+
+    private sealed record ManifestInfo(IReadOnlyList<KeyValue> Extra, string MaskPath);
+
+    /// <summary>Reads the passed-through columns and mask paths of the gallery rows from the manifest (stops after the last one).</summary>
+    private static Dictionary<string, ManifestInfo> ReadManifestInfo(RunManifest run, List<ReportRow> galleryRows)
+    {
+        var result = new Dictionary<string, ManifestInfo>(StringComparer.Ordinal);
+        if (!File.Exists(run.ManifestPath) || galleryRows.Count == 0)
+        {
+            return result;
+        }
+        var wanted = galleryRows.ToDictionary(r => r.Row, r => r.SampleId);
+        var reader = new ManifestReader(run.ManifestPath, run.Config.Dataset.Classes);
+        foreach (ManifestEntry e in reader.Read(wanted.Keys.Max()))
+        {
+            if (wanted.TryGetValue(e.Source.Row, out string? id) && id == e.Source.SampleId && e.ErrorCode == null)
+            {
+                result[id] = new ManifestInfo(reader.ExtraColumns.Select((c, i) => new KeyValue(c, e.Source.Extra[i] ?? "")).ToList(), e.MaskPath);
+            }
+        }
+        return result;
+    }
+
+    private static List<ErrorSummary> ReadErrors(string runDirectory)
+    {
+        string path = Path.Combine(runDirectory, "errors.csv");
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        using var text = new StreamReader(path);
+        using var csv = CsvReader.Create(text, new CsvReaderOptions(), leaveOpen: false);
+        while (csv.Read())
+        {
+            string code = csv.GetString("reason_code");
+            counts[code] = counts.GetValueOrDefault(code) + 1;
+        }
+        return counts.Select(kv => new ErrorSummary(kv.Key, kv.Value)).ToList();
+    }
+
+    private static string F(double? v) => v.HasValue ? v.Value.ToString("F2", CultureInfo.InvariantCulture) : "-";
+
+    private static string Pct(double? v) => v.HasValue ? (v.Value * 100).ToString("F1", CultureInfo.InvariantCulture) + "%" : "-";
+
+    private static string Pct(float? v) => Pct((double?)v);
+}

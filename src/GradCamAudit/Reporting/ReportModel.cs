@@ -1,0 +1,37 @@
+namespace GradCamAudit.Reporting;
+
+/// <summary>Everything the report template shows. Scriban sees members in snake_case (e.g. <c>flagged_count</c>).</summary>
+public sealed record ReportModel(
+    RunHeader Run,
+    Headline Headline,
+    IReadOnlyList<ClassSummary> Classes,
+    ConfusionMatrix Confusion,
+    IReadOnlyList<GalleryItem> Flagged,
+    int FlaggedTotal,
+    IReadOnlyList<GalleryItem> RightForWrongReason,
+    int RightForWrongReasonTotal,
+    IReadOnlyList<ErrorSummary> Errors,
+    IReadOnlyList<string> Notes);
+
+public sealed record RunHeader(string RunId, string Name, string ToolVersion, string Finished, string Device, string Model, string TargetLayer,
+    string CamSize, string InputSize, string WeightsSha256, string ConfigSha256, string Manifest, string Duration, string Throughput, double OffObjectThreshold);
+
+public sealed record Headline(long Samples, long Errors, long Audited, string Accuracy, long Flagged, long RightForWrongReason, long OffObject,
+    string MeanLiftCorrect, string MeanLiftWrong, long EmptyMasks, string Verdict);
+
+public sealed record ClassSummary(string Name, long Count, string Accuracy, string MeanPredLift, string MedianPredLift, string MeanTrueLift, string MeanTrueEnergy,
+    string OffObjectRate, long Flagged, long RightForWrongReason, bool Alarm);
+
+public sealed record ConfusionMatrix(IReadOnlyList<string> Names, IReadOnlyList<ConfusionRow> Rows);
+
+public sealed record ConfusionRow(string Name, IReadOnlyList<ConfusionCell> Cells);
+
+public sealed record ConfusionCell(long Count, double Shade, bool Diagonal);
+
+public sealed record GalleryItem(string SampleId, long Row, string Image, string TrueName, string PredName, string Confidence, string TrueProb,
+    string PredLift, string PredEnergy, string TrueLift, string TrueEnergy, string PredHit, string MaskFraction,
+    string ImageUri, string PredUri, string TrueUri, IReadOnlyList<KeyValue> Extra);
+
+public sealed record KeyValue(string Key, string Value);
+
+public sealed record ErrorSummary(string ReasonCode, long Count);

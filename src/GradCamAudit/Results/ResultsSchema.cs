@@ -1,0 +1,71 @@
+using Parquet.Schema;
+
+namespace GradCamAudit.Results;
+
+/// <summary>The Parquet schema of the results table: fixed columns, then the manifest's passed-through columns.</summary>
+public static class ResultsSchema
+{
+    public const string RunIdKey = "gradcam_audit.run_id";
+    public const string ConfigHashKey = "gradcam_audit.config_sha256";
+
+    /// <summary>The fixed column names in order.</summary>
+    public static IReadOnlyList<string> FixedColumns { get; } =
+    [
+        "sample_id", "row", "image", "true_label", "true_name", "pred_label", "pred_name", "confidence", "true_prob", "correct",
+        "mask_fraction", "pred_energy_in_mask", "pred_energy_lift", "pred_pointing_hit", "pred_iou_top",
+        "true_energy_in_mask", "true_energy_lift", "true_pointing_hit", "true_iou_top",
+        "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam",
+    ];
+
+    public static ParquetSchema Build(IReadOnlyList<string> extraColumns)
+    {
+        var fields = new List<Field>
+        {
+            new DataField<string>("sample_id"), new DataField<long>("row"), new DataField<string>("image"),
+            new DataField<int>("true_label"), new DataField<string>("true_name"),
+            new DataField<int>("pred_label"), new DataField<string>("pred_name"),
+            new DataField<float?>("confidence"), new DataField<float?>("true_prob"), new DataField<bool>("correct"),
+            new DataField<double?>("mask_fraction"),
+        };
+        foreach (string prefix in new[] { "pred", "true" })
+        {
+            fields.Add(new DataField<double?>($"{prefix}_energy_in_mask"));
+            fields.Add(new DataField<double?>($"{prefix}_energy_lift"));
+            fields.Add(new DataField<bool?>($"{prefix}_pointing_hit"));
+            fields.Add(new DataField<double?>($"{prefix}_iou_top"));
+        }
+        fields.Add(new DataField<bool?>("off_object"));
+        fields.Add(new DataField<bool?>("flagged"));
+        fields.Add(new DataField<bool?>("right_for_wrong_reason"));
+        fields.Add(new DataField<int>("cam_height"));
+        fields.Add(new DataField<int>("cam_width"));
+        fields.Add(new ListField("pred_cam", new DataField<float>("element")));
+        fields.Add(new ListField("true_cam", new DataField<float>("element")));
+        foreach (string extra in extraColumns)
+        {
+            fields.Add(new DataField<string>(extra, true));
+        }
+        return new ParquetSchema(fields);
+    }
+
+    public static IDictionary<string, object?> ToDictionary(ResultRow r, IReadOnlyList<string> extraColumns)
+    {
+        var d = new Dictionary<string, object?>(FixedColumns.Count + extraColumns.Count, StringComparer.Ordinal)
+        {
+            ["sample_id"] = r.SampleId, ["row"] = r.Row, ["image"] = r.Image,
+            ["true_label"] = r.TrueLabel, ["true_name"] = r.TrueName, ["pred_label"] = r.PredLabel, ["pred_name"] = r.PredName,
+            ["confidence"] = r.Confidence, ["true_prob"] = r.TrueProb, ["correct"] = r.Correct, ["mask_fraction"] = r.MaskFraction,
+            ["pred_energy_in_mask"] = r.Pred.EnergyInMask, ["pred_energy_lift"] = r.Pred.EnergyLift,
+            ["pred_pointing_hit"] = r.Pred.PointingHit, ["pred_iou_top"] = r.Pred.IouTop,
+            ["true_energy_in_mask"] = r.True.EnergyInMask, ["true_energy_lift"] = r.True.EnergyLift,
+            ["true_pointing_hit"] = r.True.PointingHit, ["true_iou_top"] = r.True.IouTop,
+            ["off_object"] = r.OffObject, ["flagged"] = r.Flagged, ["right_for_wrong_reason"] = r.RightForWrongReason,
+            ["cam_height"] = r.CamHeight, ["cam_width"] = r.CamWidth, ["pred_cam"] = r.PredCam, ["true_cam"] = r.TrueCam,
+        };
+        for (int i = 0; i < extraColumns.Count; i++)
+        {
+            d[extraColumns[i]] = i < r.Extra.Count ? r.Extra[i] : null;
+        }
+        return d;
+    }
+}
