@@ -1,4 +1,3 @@
-using System.CommandLine;
 using GradCamAudit.Cli;
 
 return await Commands.Build().ParseAndRunAsync(args).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using GradCamAudit.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GradCamAudit.Explain;

@@ -44,7 +44,12 @@ public sealed class LoadedModel : IDisposable
             throw new ConfigException($"model.weights: '{options.Weights}' does not fit {options.Architecture} with numClasses={options.NumClasses}: {ex.Message}");
         }
         string targetPath = options.TargetLayer.Length > 0 ? options.TargetLayer : DefaultTarget(options.Architecture);
-        nn.Module<Tensor, Tensor> target = ResolveTarget(network, targetPath);
+        return FromModule(network, ResolveTarget(network, targetPath), targetPath, device);
+    }
+
+    /// <summary>Wraps a built network: moves it to the device, sets eval mode and freezes every parameter.</summary>
+    public static LoadedModel FromModule(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device)
+    {
         network.to(device);
         network.eval();
         foreach (var p in network.parameters())

@@ -4,7 +4,6 @@ using GradCamAudit.Modeling;
 using GradCamAudit.Options;
 using GradCamAudit.Results;
 using GradCamAudit.Scoring;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace GradCamAudit.Pipeline;

@@ -1,0 +1,98 @@
+using GradCamAudit.Scoring;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace GradCamAudit.Tests.Scoring;
+
+[Collection(TorchCollection.Name)]
+public sealed class MaskMetricsTests
+{
+    private static readonly float[] Cam =
+    [
+        0, 0, 0, 0,
+        0, 4, 2, 0,
+        0, 2, 1, 0,
+        0, 0, 0, 1,
+    ];
+
+    private static Tensor Batch(params float[][] maps) => tensor(maps.SelectMany(m => m).ToArray(), [maps.Length, 4, 4]);
+
+    private static float[] Mask(params (int Y, int X)[] pixels)
+    {
+        var m = new float[16];
+        foreach (var (y, x) in pixels)
+        {
+            m[(y * 4) + x] = 1;
+        }
+        return m;
+    }
+
+    [Fact]
+    public void Score_HandComputedSamples()
+    {
+        using var scope = NewDisposeScope();
+        Tensor cams = Batch(Cam, Cam, Cam, new float[16]);
+        Tensor masks = Batch(Mask((1, 1), (1, 2)), Mask((3, 0)), new float[16], Mask((0, 0)));
+        MetricTensors m = MaskMetrics.Score(cams, masks, new MetricSettings(0, 0.15));
+
+        // Sample 0: mass 10, inside 4+2 = 6 -> 0.6; mask covers 2/16 -> lift 0.6/0.125 = 4.8; peak (1,1) in mask;
+        // top ceil(0.15*16)=3 pixels {4,2,2} meet the mask in 2 -> IoU 2/(3+2-2) = 2/3.
+        float[] energy = m.EnergyInMask.data<float>().ToArray();
+        float[] lift = m.EnergyLift.data<float>().ToArray();
+        float[] iou = m.IouTop.data<float>().ToArray();
+        bool[] hit = m.PointingHit.data<bool>().ToArray();
+        bool[] valid = m.Valid.data<bool>().ToArray();
+        bool[] zero = m.CamIsZero.data<bool>().ToArray();
+        Assert.Equal(0.6f, energy[0], 5);
+        Assert.Equal(4.8f, lift[0], 4);
+        Assert.True(hit[0]);
+        Assert.Equal(2f / 3f, iou[0], 5);
+
+        // Sample 1: the mask is one pixel with no map mass -> energy 0, lift 0, peak misses, IoU 0.
+        Assert.Equal(0f, energy[1]);
+        Assert.Equal(0f, lift[1]);
+        Assert.False(hit[1]);
+        Assert.Equal(0f, iou[1]);
+
+        // Sample 2: empty mask -> undefined (null downstream). Sample 3: all-zero map -> undefined and flagged as zero.
+        Assert.Equal(new[] { true, true, false, false }, valid);
+        Assert.Equal(new[] { false, false, false, true }, zero);
+        Assert.False(hit[3]);
+    }
+
+    [Theory]
+    [InlineData(0.0, false)]
+    [InlineData(2.0, false)]
+    [InlineData(2.3, true)]
+    public void PointingHit_UsesEuclideanTolerance(double tolerance, bool expected)
+    {
+        // Peak at (1,1); the mask pixel (3,0) is sqrt(2^2 + 1^2) = 2.236 px away.
+        using var scope = NewDisposeScope();
+        MetricTensors m = MaskMetrics.Score(Batch(Cam), Batch(Mask((3, 0))), new MetricSettings(tolerance, 0.15));
+        Assert.Equal(expected, m.PointingHit.data<bool>()[0]);
+    }
+
+    [Fact]
+    public void EnergyLift_UniformMap_IsOne_WhateverTheMaskSize()
+    {
+        using var scope = NewDisposeScope();
+        Tensor cams = ones(2, 4, 4);
+        Tensor masks = Batch(Mask((0, 0)), Mask((0, 0), (0, 1), (1, 0), (1, 1), (2, 2)));
+        MetricTensors m = MaskMetrics.Score(cams, masks, new MetricSettings(0, 0.15));
+        Assert.All(m.EnergyLift.data<float>().ToArray(), v => Assert.Equal(1f, v, 5));
+        Assert.Equal(new[] { 1f / 16, 5f / 16 }, m.EnergyInMask.data<float>().ToArray());
+    }
+
+    [Fact]
+    public void Dilate_IsADisk()
+    {
+        using var scope = NewDisposeScope();
+        var big = new float[49];
+        big[(3 * 7) + 3] = 1;
+        Tensor d = MaskMetrics.Dilate(tensor(big, [1, 7, 7]), 2.0);
+        bool[] v = d.data<bool>().ToArray();
+        Assert.Equal(13, v.Count(b => b)); // offsets with dx^2+dy^2 <= 4: 1 + 4 + 4 + 4
+        Assert.False(v[(1 * 7) + 1]); // (−2,−2) is 2.83 away
+        Assert.True(v[(1 * 7) + 3]);
+    }
+}
