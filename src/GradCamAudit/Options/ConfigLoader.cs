@@ -93,8 +93,8 @@ public static class ConfigLoader
             int partRows = a.Int("partRows", 10_000, 1, 10_000_000);
 
             var o = root.Section("output", required: false);
-            string outDir = outputOverride != null ? Path.GetFullPath(outputOverride)
-                : o.Path("directory", baseDir, mustExist: false, required: false) ?? Path.Combine(baseDir, "..", "reports", name);
+            string? configuredOut = o.Path("directory", baseDir, mustExist: false, required: false);
+            string outDir = outputOverride != null ? Path.GetFullPath(outputOverride) : configuredOut ?? Path.Combine(baseDir, "..", "reports", name);
 
             var r = root.Section("report", required: false);
             int gallery = r.Int("galleryMax", 48, 0, 100_000);

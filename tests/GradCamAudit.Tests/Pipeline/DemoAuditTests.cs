@@ -1,0 +1,128 @@
+using GradCamAudit.Data;
+using GradCamAudit.Demo;
+using GradCamAudit.Reporting;
+using Xunit;
+
+namespace GradCamAudit.Tests.Pipeline;
+
+[Collection(TorchCollection.Name)]
+public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunFixture>
+{
+    private static readonly Dictionary<string, string> ExpectedTypes = new(StringComparer.Ordinal)
+    {
+        ["sample_id"] = "VARCHAR", ["row"] = "BIGINT", ["image"] = "VARCHAR", ["true_label"] = "INTEGER", ["true_name"] = "VARCHAR",
+        ["pred_label"] = "INTEGER", ["pred_name"] = "VARCHAR", ["confidence"] = "FLOAT", ["true_prob"] = "FLOAT", ["correct"] = "BOOLEAN",
+        ["mask_fraction"] = "DOUBLE", ["pred_energy_in_mask"] = "DOUBLE", ["pred_energy_lift"] = "DOUBLE", ["pred_pointing_hit"] = "BOOLEAN",
+        ["pred_iou_top"] = "DOUBLE", ["true_energy_in_mask"] = "DOUBLE", ["true_energy_lift"] = "DOUBLE", ["true_pointing_hit"] = "BOOLEAN",
+        ["true_iou_top"] = "DOUBLE", ["off_object"] = "BOOLEAN", ["flagged"] = "BOOLEAN", ["right_for_wrong_reason"] = "BOOLEAN",
+        ["cam_height"] = "INTEGER", ["cam_width"] = "INTEGER", ["pred_cam"] = "FLOAT[]", ["true_cam"] = "FLOAT[]",
+        ["group"] = "VARCHAR", ["marker"] = "VARCHAR",
+    };
+
+    [Fact]
+    public void Results_PlusErrors_EqualManifestRows_AndRowsAreUnique()
+    {
+        long manifestRows = File.ReadLines(demo.Options.Dataset.Manifest).Skip(1).LongCount(l => l.Length > 0);
+        var counts = Duck.Query($"SELECT count(*) AS n, count(DISTINCT row) AS rows, count(DISTINCT sample_id) AS ids FROM {Duck.Results(demo.OutputDirectory)}")[0];
+        long errors = File.ReadLines(Path.Combine(demo.OutputDirectory, "errors.csv")).Skip(1).LongCount();
+        Assert.Equal(manifestRows, Convert.ToInt64(counts["n"]) + errors);
+        Assert.Equal(counts["n"], counts["rows"]);
+        Assert.Equal(counts["n"], counts["ids"]);
+        Assert.Equal(manifestRows, demo.Run.Counts.ManifestRows);
+        Assert.Equal(250, manifestRows);
+    }
+
+    [Fact]
+    public void Results_HaveContractColumnsAndTypes_InOrder_WithProvenanceMetadata()
+    {
+        var columns = Duck.Query($"DESCRIBE SELECT * FROM {Duck.Results(demo.OutputDirectory)}");
+        Assert.Equal(ExpectedTypes.Keys, columns.Select(c => (string)c["column_name"]!));
+        foreach (var c in columns)
+        {
+            Assert.Equal(ExpectedTypes[(string)c["column_name"]!], (string)c["column_type"]!);
+        }
+        string part = Path.Combine(demo.OutputDirectory, "results", "part-00000.parquet");
+        var kv = Duck.Query($"SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('{part}')")
+            .ToDictionary(r => (string)r["k"]!, r => (string)r["v"]!);
+        Assert.Equal(demo.Run.RunId, kv["gradcam_audit.run_id"]);
+        Assert.Equal(demo.Run.ConfigSha256, kv["gradcam_audit.config_sha256"]);
+        Assert.Equal(64, demo.Run.ConfigSha256.Length);
+    }
+
+    [Fact]
+    public void Results_MapsHaveCamSize_AndNoNaN()
+    {
+        var rows = Duck.Query($"SELECT cam_height, cam_width, pred_cam, true_cam, pred_energy_lift, confidence FROM {Duck.Results(demo.OutputDirectory)}");
+        Assert.All(rows, r =>
+        {
+            int n = Convert.ToInt32(r["cam_height"]) * Convert.ToInt32(r["cam_width"]);
+            Assert.True(n >= 64, "the demo's target map is at least 8x8");
+            Assert.Equal(n, Duck.Floats(r["pred_cam"]).Length);
+            Assert.Equal(n, Duck.Floats(r["true_cam"]).Length);
+            Assert.All(Duck.Floats(r["pred_cam"]), v => Assert.True(float.IsFinite(v) && v >= 0));
+            Assert.True(r["pred_energy_lift"] is null || double.IsFinite(Convert.ToDouble(r["pred_energy_lift"])));
+        });
+        Assert.Equal(0, Convert.ToInt32(Duck.Query($"SELECT count(*) AS n FROM {Duck.Results(demo.OutputDirectory)} WHERE isnan(pred_energy_lift) OR isnan(true_energy_in_mask)")[0]["n"]));
+    }
+
+    [Fact]
+    public void KnownAnswer_TrapSamplesExposeTheShortcut_CleanSamplesLookAtTheObject()
+    {
+        var rows = Duck.Query($"SELECT image, marker, \"group\", pred_name, correct, off_object, flagged, pred_cam, cam_height, cam_width FROM {Duck.Results(demo.OutputDirectory)}");
+        var traps = rows.Where(r => (string)r["group"]! == "trap").ToList();
+        Assert.Equal(90, traps.Count);
+        var shortcut = traps.Where(r => (string)r["pred_name"]! == DemoDataset.ShortcutClass).ToList();
+        Assert.True(shortcut.Count >= 0.7 * traps.Count, $"{shortcut.Count} of {traps.Count} traps predicted as the shortcut class");
+
+        var decoder = new ImageDecoder(DemoDataset.Size, DemoDataset.Size);
+        string root = Path.GetDirectoryName(demo.Options.Dataset.Manifest)!;
+        int exposed = shortcut.Count(r =>
+        {
+            float[] cam = Overlay.Upsample(Duck.Floats(r["pred_cam"]), Convert.ToInt32(r["cam_height"]), Convert.ToInt32(r["cam_width"]), DemoDataset.Size, DemoDataset.Size);
+            byte[] mask = decoder.DecodeMask(Path.Combine(root, ((string)r["image"]!).Replace("images/", "masks/", StringComparison.Ordinal)));
+            double inBox = 0, inMask = 0;
+            for (int y = 0; y < DemoDataset.Size; y++)
+            {
+                for (int x = 0; x < DemoDataset.Size; x++)
+                {
+                    float v = cam[(y * DemoDataset.Size) + x];
+                    bool box = x >= DemoDataset.MarkerX && x < DemoDataset.MarkerX + DemoDataset.MarkerSize && y >= DemoDataset.MarkerY && y < DemoDataset.MarkerY + DemoDataset.MarkerSize;
+                    inBox += box ? v : 0;
+                    inMask += mask[(y * DemoDataset.Size) + x] != 0 ? v : 0;
+                }
+            }
+            return (bool?)r["flagged"] == true && inBox > inMask;
+        });
+        Assert.True(exposed >= 0.8 * shortcut.Count, $"{exposed} of {shortcut.Count} shortcut predictions are flagged with more CAM mass on the marker than on the shape");
+
+        var cleanCorrect = rows.Where(r => (string)r["group"]! == "clean" && (bool)r["correct"]!).ToList();
+        Assert.True(cleanCorrect.Count >= 120, $"only {cleanCorrect.Count} clean samples correct");
+        int off = cleanCorrect.Count(r => (bool?)r["off_object"] == true);
+        Assert.True(off <= 0.1 * cleanCorrect.Count, $"{off} of {cleanCorrect.Count} correct clean samples are off-object");
+    }
+
+    [Fact]
+    public void Report_IsSelfContained_AndShowsTheFlaggedGallery()
+    {
+        string html = File.ReadAllText(demo.ReportPath);
+        Assert.Contains("id=\"flagged-gallery\"", html, StringComparison.Ordinal);
+        Assert.Contains("class=\"card\"", html, StringComparison.Ordinal);
+        Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal);
+        Assert.Contains("predicted as &#39;triangle&#39;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<link", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("src=\"http", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunJson_HoldsProvenance()
+    {
+        Assert.Equal(64, demo.Run.WeightsSha256.Length);
+        Assert.Equal(64, demo.Run.ManifestSha256.Length);
+        Assert.Equal("features.9", demo.Run.TargetLayer);
+        Assert.Equal(demo.Run.Counts.Audited + demo.Run.Counts.Errors, demo.Run.Counts.ManifestRows);
+        Assert.True(demo.Run.Timings.TotalSeconds > 0);
+        Assert.Equal("cpu", demo.Run.Device);
+    }
+}
