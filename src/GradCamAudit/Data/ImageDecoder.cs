@@ -1,3 +1,4 @@
+using GradCamAudit.Options;
 using Polly;
 using Polly.Retry;
 using SkiaSharp;
@@ -8,15 +9,19 @@ namespace GradCamAudit.Data;
 public sealed record DecodedSample(ManifestEntry Entry, byte[] Rgb, byte[] Mask, int SourceWidth, int SourceHeight);
 
 /// <summary>
-/// Decodes images and masks with SkiaSharp and maps both to the model input with one geometry:
-/// a direct resize to (height, width). Images use bilinear filtering (SKFilterMode.Linear, no mipmaps, the
-/// equivalent of torchvision's Resize with antialias=False); masks use nearest neighbour so they stay binary.
+/// Decodes images and masks with SkiaSharp and maps both to the model input with one geometry
+/// (<see cref="PreprocessOptions"/>): a direct resize to (height, width), or a resize of the shorter side followed
+/// by a centre crop, as torchvision's Resize/CenterCrop (crop offsets rounded the same way). Images use the
+/// configured filter without mipmaps (bilinear: SKFilterMode.Linear, torchvision's antialias=False; bicubic: Keys
+/// a=-0.75, as PIL/torchvision); masks always use nearest neighbour so they stay binary.
 /// Grayscale, palette and RGBA images are converted to RGB (alpha dropped, as PIL's convert("RGB")).
 /// A mask pixel is object when any of its R, G, B values is non-zero.
 /// Transient I/O failures are retried with exponential backoff (Polly) before the sample becomes an error.
 /// </summary>
-public sealed class ImageDecoder(int height, int width)
+public sealed class ImageDecoder(int height, int width, PreprocessOptions? preprocess = null)
 {
+    private readonly PreprocessOptions pre = preprocess ?? PreprocessOptions.Default;
+
     private static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
@@ -40,16 +45,16 @@ public sealed class ImageDecoder(int height, int width)
         {
             throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mask.Width}x{mask.Height} but image is {image.Width}x{image.Height}");
         }
-        byte[] rgb = ToRgb(Resize(image, SKFilterMode.Linear));
-        byte[] binary = ToBinary(Resize(mask, SKFilterMode.Nearest));
+        byte[] rgb = ToRgb(Resize(image, ImageSampling));
+        byte[] binary = ToBinary(Resize(mask, MaskSampling));
         return new DecodedSample(entry, rgb, binary, image.Width, image.Height);
     }
 
     /// <summary>Decodes just the image at model resolution (RGB HWC bytes), for the report.</summary>
-    public byte[] DecodeImage(string path) { using var b = Load(path, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image"); return ToRgb(Resize(b, SKFilterMode.Linear)); }
+    public byte[] DecodeImage(string path) { using var b = Load(path, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image"); return ToRgb(Resize(b, ImageSampling)); }
 
     /// <summary>Decodes just the mask at model resolution (0/1 bytes), for the report.</summary>
-    public byte[] DecodeMask(string path) { using var b = Load(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask"); return ToBinary(Resize(b, SKFilterMode.Nearest)); }
+    public byte[] DecodeMask(string path) { using var b = Load(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask"); return ToBinary(Resize(b, MaskSampling)); }
 
     private static SKBitmap Load(string path, string missingCode, string corruptCode, string what)
     {
@@ -86,15 +91,52 @@ public sealed class ImageDecoder(int height, int width)
         return bitmap;
     }
 
-    private SKBitmap Resize(SKBitmap source, SKFilterMode filter)
+    private static readonly SKSamplingOptions MaskSampling = new(SKFilterMode.Nearest, SKMipmapMode.None);
+
+    private SKSamplingOptions ImageSampling => pre.Interpolation switch
     {
-        if (source.Width == width && source.Height == height)
+        "nearest" => new SKSamplingOptions(SKFilterMode.Nearest, SKMipmapMode.None),
+        "bicubic" => new SKSamplingOptions(new SKCubicResampler(0f, 0.75f)),
+        _ => new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None),
+    };
+
+    /// <summary>The resized size before cropping: the input size (direct) or the shorter side scaled to resizeShorter.</summary>
+    public (int Width, int Height) ResizedSize(int sourceWidth, int sourceHeight)
+    {
+        if (pre.Resize != "shorter-side-crop")
         {
-            return source.Copy();
+            return (width, height);
         }
-        var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        return source.Resize(info, new SKSamplingOptions(filter, SKMipmapMode.None))
-            ?? throw new SampleException(ReasonCodes.ImageCorrupt, "resize failed");
+        int s = pre.ResizeShorter;
+        return sourceWidth <= sourceHeight
+            ? (s, (int)((long)s * sourceHeight / sourceWidth))
+            : ((int)((long)s * sourceWidth / sourceHeight), s);
+    }
+
+    private SKBitmap Resize(SKBitmap source, SKSamplingOptions sampling)
+    {
+        (int rw, int rh) = ResizedSize(source.Width, source.Height);
+        SKBitmap resized = source.Width == rw && source.Height == rh
+            ? source.Copy()
+            : source.Resize(new SKImageInfo(rw, rh, SKColorType.Rgba8888, SKAlphaType.Unpremul), sampling)
+                ?? throw new SampleException(ReasonCodes.ImageCorrupt, "resize failed");
+        if (rw == width && rh == height)
+        {
+            return resized;
+        }
+        using (resized)
+        {
+            int left = (int)Math.Round((rw - width) / 2.0, MidpointRounding.ToEven);
+            int top = (int)Math.Round((rh - height) / 2.0, MidpointRounding.ToEven);
+            var crop = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+            ReadOnlySpan<byte> src = resized.GetPixelSpan();
+            Span<byte> dst = crop.GetPixelSpan();
+            for (int y = 0; y < height; y++)
+            {
+                src.Slice((((top + y) * rw) + left) * 4, width * 4).CopyTo(dst.Slice(y * width * 4, width * 4));
+            }
+            return crop;
+        }
     }
 
     private static byte[] ToRgb(SKBitmap rgba)

@@ -4,15 +4,20 @@ using static TorchSharp.torch;
 
 namespace GradCamAudit.Modeling;
 
-/// <summary>A model in eval mode on its device, with its parameters frozen and its Grad-CAM target module resolved.</summary>
+/// <summary>
+/// A model in eval mode on its device, with its parameters frozen and its Grad-CAM target module resolved.
+/// <see cref="HeadWeight"/> is set when the architecture declares a GAP+linear head reading this target directly.
+/// </summary>
 public sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device)
+    private LoadedModel(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device, Tensor? headWeight, string? finerTarget)
     {
         Network = network;
         Target = target;
         TargetPath = targetPath;
         Device = device;
+        HeadWeight = headWeight;
+        FinerTarget = finerTarget;
     }
 
     public nn.Module<Tensor, Tensor> Network { get; }
@@ -23,32 +28,64 @@ public sealed class LoadedModel : IDisposable
 
     public Device Device { get; }
 
+    /// <summary>The (classes, channels) weight of the linear layer after global average pooling of the target, if the head qualifies.</summary>
+    public Tensor? HeadWeight { get; }
+
+    /// <summary>A higher-resolution target layer to suggest when the map is too coarse, if the architecture names one.</summary>
+    public string? FinerTarget { get; }
+
     /// <summary>
-    /// Builds the architecture, loads the weights, checks the class count and resolves the target layer.
-    /// Every model-dependent problem is a <see cref="ConfigException"/> raised before any sample is read.
+    /// Builds the architecture, loads the weights, resolves the target layer. Every model-dependent problem is a
+    /// <see cref="ConfigException"/> raised before any sample is read.
     /// </summary>
     public static LoadedModel Load(ModelOptions options, Device device)
     {
-        nn.Module<Tensor, Tensor> network = options.Architecture switch
+        if (options.Architecture == TorchScriptModel.ArchitectureName)
         {
-            "demo-cnn" => new DemoCnn(options.NumClasses),
-            _ => throw new ConfigException($"model.architecture: '{options.Architecture}' is not supported (supported: demo-cnn)"),
-        };
+            var script = TorchScriptModel.Load(options.Weights, options.Head ?? throw new ConfigException("model.head: required for torchscript"));
+            if (options.TargetLayer.Length > 0 && options.TargetLayer != TorchScriptModel.TargetPath)
+            {
+                throw new ConfigException($"model.targetLayer: a torchscript model's target is the trunk's output ('{TorchScriptModel.TargetPath}'); export the trunk up to the layer you want");
+            }
+            return FromModule(script, script.Trunk, TorchScriptModel.TargetPath, device);
+        }
+        ArchitectureSpec spec = Architectures.Get(options.Architecture);
+        nn.Module<Tensor, Tensor> network = spec.Build(options.NumClasses);
         try
         {
-            network.load(options.Weights, strict: true);
+            WeightLoader.Load(network, options.Weights, options.WeightsFormat, $"{spec.Name} with numClasses={options.NumClasses}");
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or EndOfStreamException or FormatException)
+        catch
         {
             network.Dispose();
-            throw new ConfigException($"model.weights: '{options.Weights}' does not fit {options.Architecture} with numClasses={options.NumClasses}: {ex.Message}");
+            throw;
         }
-        string targetPath = options.TargetLayer.Length > 0 ? options.TargetLayer : DefaultTarget(options.Architecture);
-        return FromModule(network, ResolveTarget(network, targetPath), targetPath, device);
+        string targetPath = options.TargetLayer.Length > 0 ? options.TargetLayer : spec.DefaultTarget;
+        nn.Module<Tensor, Tensor> target = ResolveTarget(network, targetPath);
+        Tensor? head = null;
+        if (spec.Head != null && spec.Head.TargetPaths.Contains(targetPath))
+        {
+            head = network.named_modules().FirstOrDefault(m => m.name == spec.Head.LinearPath).module is TorchSharp.Modules.Linear linear
+                ? linear.weight!.detach().DetachFromDisposeScope()
+                : null;
+        }
+        return FromModule(network, target, targetPath, device, head, FinerTargets.GetValueOrDefault(spec.Name));
     }
 
+    private static readonly Dictionary<string, string> FinerTargets = new(StringComparer.Ordinal)
+    {
+        ["demo-cnn"] = "features.4",
+        ["resnet18"] = "layer3",
+        ["resnet34"] = "layer3",
+        ["resnet50"] = "layer3",
+        ["resnet101"] = "layer3",
+        ["vgg16"] = "features.22",
+        ["vgg16_bn"] = "features.32",
+        ["mobilenet_v2"] = "features.13",
+    };
+
     /// <summary>Wraps a built network: moves it to the device, sets eval mode and freezes every parameter.</summary>
-    public static LoadedModel FromModule(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device)
+    public static LoadedModel FromModule(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device, Tensor? headWeight = null, string? finerTarget = null)
     {
         network.to(device);
         network.eval();
@@ -56,7 +93,12 @@ public sealed class LoadedModel : IDisposable
         {
             p.requires_grad = false;
         }
-        return new LoadedModel(network, target, targetPath, device);
+        Tensor? head = headWeight?.to(device).DetachFromDisposeScope();
+        if (head is not null && !ReferenceEquals(head, headWeight))
+        {
+            headWeight!.Dispose();
+        }
+        return new LoadedModel(network, target, targetPath, device, head, finerTarget);
     }
 
     /// <summary>Finds a module by its PyTorch-style path; a wrong path lists the available paths near it.</summary>
@@ -73,20 +115,13 @@ public sealed class LoadedModel : IDisposable
             throw new ConfigException($"model.targetLayer: '{path}' is not a tensor-to-tensor module");
         }
         string parent = path.Contains('.', StringComparison.Ordinal) ? path[..path.LastIndexOf('.')] : "";
-        var near = modules.Select(m => m.name).Where(n => parent.Length > 0 && n.StartsWith(parent, StringComparison.Ordinal)).ToList();
+        var near = modules.Select(m => m.name).Where(n => parent.Length > 0 && n.StartsWith(parent + ".", StringComparison.Ordinal) && n.Count(c => c == '.') == path.Count(c => c == '.')).ToList();
         if (near.Count == 0)
         {
-            near = modules.Select(m => m.name).ToList();
+            near = modules.Select(m => m.name).Where(n => !n.Contains('.', StringComparison.Ordinal)).ToList();
         }
-        throw new ConfigException($"model.targetLayer: no module at '{path}'; available: {string.Join(", ", near.Take(40))}");
+        throw new ConfigException($"model.targetLayer: no module at '{path}'; available near it: {string.Join(", ", near.Take(40))}");
     }
-
-    /// <summary>The default target layer per architecture.</summary>
-    public static string DefaultTarget(string architecture) => architecture switch
-    {
-        "demo-cnn" => DemoCnn.DefaultTargetLayer,
-        _ => "",
-    };
 
     /// <summary>Parses the config's device string; <c>auto</c> picks CUDA when available.</summary>
     public static Device ResolveDevice(string device)
@@ -97,10 +132,14 @@ public sealed class LoadedModel : IDisposable
         }
         if (device.StartsWith("cuda", StringComparison.Ordinal) && !cuda.is_available())
         {
-            throw new ConfigException($"audit.device: '{device}' requested but CUDA is not available in this build/machine (backend built: cpu unless -p:TorchBackend=cuda)");
+            throw new ConfigException($"audit.device: '{device}' requested but CUDA is not available (this build's backend is cpu unless built with -p:TorchBackend=cuda)");
         }
         return torch.device(device);
     }
 
-    public void Dispose() => Network.Dispose();
+    public void Dispose()
+    {
+        HeadWeight?.Dispose();
+        Network.Dispose();
+    }
 }

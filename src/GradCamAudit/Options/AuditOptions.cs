@@ -13,16 +13,33 @@ public sealed record AuditOptions(
 /// <summary>Dataset section: a CSV manifest with columns image,label,mask (+ optional id, extra columns passed through).</summary>
 public sealed record DatasetOptions(string Manifest, IReadOnlyList<string> Classes);
 
-/// <summary>Model section: architecture, weights, input geometry and normalisation.</summary>
+/// <summary>Model section: architecture, weights, input geometry and preprocessing.</summary>
 public sealed record ModelOptions(
     string Architecture,
     string Weights,
+    string WeightsFormat,
+    string? Head,
     int NumClasses,
     int InputHeight,
     int InputWidth,
     string TargetLayer,
     IReadOnlyList<float> Mean,
-    IReadOnlyList<float> Std);
+    IReadOnlyList<float> Std,
+    PreprocessOptions Preprocess);
+
+/// <summary>
+/// Geometry and value mapping from a decoded image to the model input. <c>direct</c> resizes straight to the input
+/// size (torchvision <c>Resize((h, w))</c>); <c>shorter-side-crop</c> resizes the shorter side to
+/// <paramref name="ResizeShorter"/> and takes the centre crop of the input size (<c>Resize(s)</c> + <c>CenterCrop</c>).
+/// Pixel values are divided by <paramref name="ValueScale"/> (255: [0, 1] as ToTensor; 1: raw [0, 255]) before mean/std.
+/// </summary>
+public sealed record PreprocessOptions(string Resize, int ResizeShorter, string Interpolation, float ValueScale)
+{
+    public static readonly string[] ResizePolicies = ["direct", "shorter-side-crop"];
+    public static readonly string[] Interpolations = ["bilinear", "nearest", "bicubic"];
+
+    public static PreprocessOptions Default { get; } = new("direct", 0, "bilinear", 255f);
+}
 
 /// <summary>Audit section: batching, device and the scoring parameters.</summary>
 public sealed record AuditSettings(

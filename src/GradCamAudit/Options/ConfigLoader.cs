@@ -10,6 +10,7 @@ namespace GradCamAudit.Options;
 public static class ConfigLoader
 {
     private static readonly string[] Devices = ["auto", "cpu", "cuda"];
+    private static readonly string[] WeightFormats = ["auto", "pytorch", "safetensors", "torchsharp"];
 
     /// <summary>Loads and validates <paramref name="path"/>; <paramref name="outputOverride"/> replaces output.directory.</summary>
     public static AuditOptions Load(string path, string? outputOverride = null)
@@ -54,7 +55,21 @@ public static class ConfigLoader
 
             var m = root.Section("model", required: true);
             string arch = m.String("architecture", "demo-cnn");
+            if (!Modeling.Architectures.Names.Contains(arch))
+            {
+                errors.Add($"model.architecture: '{arch}' is not supported (supported: {string.Join(", ", Modeling.Architectures.Names)})");
+            }
             string weights = m.Path("weights", baseDir, mustExist: true) ?? "";
+            string weightsFormat = m.String("weightsFormat", "auto");
+            if (!WeightFormats.Contains(weightsFormat))
+            {
+                errors.Add($"model.weightsFormat: '{weightsFormat}' is not one of {string.Join(", ", WeightFormats)}");
+            }
+            string? head = m.Path("head", baseDir, mustExist: true, required: false);
+            if (arch == Modeling.TorchScriptModel.ArchitectureName && head == null && !m.IsMissing)
+            {
+                errors.Add("model.head: a torchscript model needs the head file (activations -> logits) next to the trunk given in model.weights");
+            }
             int numClasses = m.Int("numClasses", classes.Count, 1, 100_000);
             if (classes.Count > 0 && numClasses != classes.Count)
             {
@@ -76,6 +91,23 @@ public static class ConfigLoader
             if (std.Count != 3 || std.Any(s => s <= 0))
             {
                 errors.Add("model.std: expected 3 positive values (R, G, B)");
+            }
+            var pre = m.Section("preprocess", required: false);
+            string resize = pre.String("resize", "direct");
+            int shorter = pre.Int("resizeShorter", 0, 0, 8192);
+            string interpolation = pre.String("interpolation", "bilinear");
+            double valueScale = pre.Double("valueScale", 255, 1e-6, 1e6);
+            if (!PreprocessOptions.ResizePolicies.Contains(resize))
+            {
+                errors.Add($"model.preprocess.resize: '{resize}' is not one of {string.Join(", ", PreprocessOptions.ResizePolicies)}");
+            }
+            if (!PreprocessOptions.Interpolations.Contains(interpolation))
+            {
+                errors.Add($"model.preprocess.interpolation: '{interpolation}' is not one of {string.Join(", ", PreprocessOptions.Interpolations)}");
+            }
+            if (resize == "shorter-side-crop" && shorter < Math.Max(size[0], size[1]))
+            {
+                errors.Add($"model.preprocess.resizeShorter: {shorter} must be at least the input size {Math.Max(size[0], size[1])} for shorter-side-crop");
             }
 
             var a = root.Section("audit", required: false);
@@ -108,7 +140,8 @@ public static class ConfigLoader
             return new AuditOptions(
                 full, name,
                 new DatasetOptions(manifest, classes),
-                new ModelOptions(arch, weights, numClasses, size[0], size[1], target, mean, std),
+                new ModelOptions(arch, weights, weightsFormat, head, numClasses, size[0], size[1], target, mean, std,
+                    new PreprocessOptions(resize, shorter, interpolation, (float)valueScale)),
                 new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows),
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates));

@@ -32,14 +32,25 @@ public static class AuditRunner
         using LoadedModel model = LoadedModel.Load(options.Model, device);
         using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes);
         (int camH, int camW) = scorer.Probe();
-        log($"target layer '{model.TargetPath}' gives a {camH}x{camW} map at input {options.Model.InputHeight}x{options.Model.InputWidth}");
+        log($"target layer '{model.TargetPath}' gives a {camH}x{camW} map at input {options.Model.InputHeight}x{options.Model.InputWidth}; Grad-CAM by {scorer.Method}"
+            + (scorer.ClosedFormDifference is double d ? $" (closed form vs autograd on a probe batch: max relative difference {d:E1})" : ""));
+        var warnings = new List<string>();
+        if (camH < 7 || camW < 7)
+        {
+            warnings.Add($"The target layer '{model.TargetPath}' gives only a {camH}x{camW} map at input {options.Model.InputHeight}x{options.Model.InputWidth}: too coarse to localise objects"
+                + (model.FinerTarget != null ? $"; try the higher-resolution layer '{model.FinerTarget}' (model.targetLayer) or a larger input." : "; choose an earlier layer or a larger input."));
+        }
+        foreach (string w in warnings)
+        {
+            log("warning: " + w);
+        }
 
         string runId = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
         string configHash = Hashing.Sha256File(options.ConfigPath);
         var metadata = new Dictionary<string, string> { [ResultsSchema.RunIdKey] = runId, [ResultsSchema.ConfigHashKey] = configHash };
         var writer = new ParquetPartWriter(Path.Combine(options.Output.Directory, "results"), manifest.ExtraColumns, options.Audit.PartRows, metadata);
         using var errors = new ErrorWriter(Path.Combine(options.Output.Directory, "errors.csv"));
-        var decoder = new ImageDecoder(options.Model.InputHeight, options.Model.InputWidth);
+        var decoder = new ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess);
         var timings = new StageTimings();
 
         var decoded = Channel.CreateBounded<DecodedBatch>(new BoundedChannelOptions(options.Audit.PrefetchBatches) { SingleReader = true, SingleWriter = true });
@@ -63,7 +74,7 @@ public static class AuditRunner
         var run = new RunManifest(
             runId, ToolInfo.Version, DateTimeOffset.UtcNow, options.ConfigPath, configHash,
             Hashing.Sha256File(options.Model.Weights), options.Dataset.Manifest, Hashing.Sha256File(options.Dataset.Manifest),
-            device.ToString(), model.TargetPath, camH, camW, counts,
+            device.ToString(), model.TargetPath, scorer.Method, camH, camW, warnings, counts,
             new RunTimings(total.Elapsed.TotalSeconds, timings.DecodeSeconds, timings.ComputeSeconds, timings.WriteSeconds),
             options, manifest.ExtraColumns);
         run.Save(Path.Combine(options.Output.Directory, "run.json"));

@@ -25,6 +25,7 @@ public sealed class BatchScorer : IDisposable
     private readonly Tensor std;
     private readonly int height;
     private readonly int width;
+    private readonly float valueScale;
 
     public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes)
     {
@@ -35,30 +36,45 @@ public sealed class BatchScorer : IDisposable
         metricSettings = new MetricSettings(settings.PointingTolerancePx, settings.IouTopFraction);
         height = modelOptions.InputHeight;
         width = modelOptions.InputWidth;
+        valueScale = modelOptions.Preprocess.ValueScale;
         mean = tensor(modelOptions.Mean.ToArray(), [1, 3, 1, 1], device: model.Device).DetachFromDisposeScope();
         std = tensor(modelOptions.Std.ToArray(), [1, 3, 1, 1], device: model.Device).DetachFromDisposeScope();
     }
 
-    /// <summary>Runs the model on a zero batch to check the target layer runs and the head has the configured class count.</summary>
+    /// <summary>How the maps are computed: "closed-form" (GAP+linear head, verified) or "autograd".</summary>
+    public string Method => explainer.UsesClosedForm ? "closed-form" : "autograd";
+
+    /// <summary>
+    /// Runs the model on a zero batch to check the target layer runs and the head has the configured class count,
+    /// then verifies the closed form against autograd where the head qualifies. Returns the map size.
+    /// </summary>
     public (int CamHeight, int CamWidth) Probe()
     {
         using var scope = NewDisposeScope();
-        Tensor x = zeros([1, 3, height, width], device: model.Device);
+        Tensor x = zeros([2, 3, height, width], device: model.Device);
         Explanation e;
         try
         {
-            e = explainer.Explain(x, zeros([1], ScalarType.Int64, model.Device));
+            e = explainer.Explain(x, zeros([2], ScalarType.Int64, model.Device));
         }
         catch (Exception ex) when (ex is not ConfigException)
         {
             throw new ConfigException($"model: a forward pass at {height}x{width} with target '{model.TargetPath}' failed: {ex.Message}");
         }
-        if (e.Logits.shape[1] != classes.Count)
+        if (e.Logits.dim() != 2 || e.Logits.shape[1] != classes.Count)
         {
-            throw new ConfigException($"model.numClasses: the model outputs {e.Logits.shape[1]} logits but {classes.Count} classes are configured");
+            throw new ConfigException($"model.numClasses: the model outputs logits of shape [{string.Join(", ", e.Logits.shape)}] but {classes.Count} classes are configured");
         }
+        if (e.PredMaps.dim() != 3)
+        {
+            throw new ConfigException($"model.targetLayer: '{model.TargetPath}' does not output a (batch, channels, height, width) map");
+        }
+        ClosedFormDifference = explainer.VerifyClosedForm(randn([2, 3, height, width], device: model.Device));
         return ((int)e.PredMaps.shape[1], (int)e.PredMaps.shape[2]);
     }
+
+    /// <summary>The relative difference between closed form and autograd found by <see cref="Probe"/> (null: no qualifying head).</summary>
+    public double? ClosedFormDifference { get; private set; }
 
     /// <summary>Tensor-side work for one batch; host-side row assembly follows in <see cref="Score"/>.</summary>
     public ScoredBatch Score(DecodedBatch batch)
@@ -81,7 +97,7 @@ public sealed class BatchScorer : IDisposable
             labels[i] = sample.Entry.Label;
         }
         Device dev = model.Device;
-        Tensor x = tensor(rgb, [b, height, width, 3]).to(dev).permute(0, 3, 1, 2).to_type(ScalarType.Float32).div_(255f);
+        Tensor x = tensor(rgb, [b, height, width, 3]).to(dev).permute(0, 3, 1, 2).to_type(ScalarType.Float32).div_(valueScale);
         x = (x - mean) / std;
         Tensor m = tensor(masks, [b, height, width]).to(dev).to_type(ScalarType.Float32);
         Tensor y = tensor(labels, [b]).to(dev);

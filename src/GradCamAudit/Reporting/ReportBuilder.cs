@@ -75,7 +75,7 @@ public static class ReportBuilder
         var galleryRows = flagged.Take(cap).Concat(rfwr.Take(Math.Max(0, cap / 2))).ToList();
         Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(runDirectory, galleryRows.Select(r => r.SampleId).ToHashSet(StringComparer.Ordinal));
         Dictionary<string, ManifestInfo> info = ReadManifestInfo(run, galleryRows);
-        var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth);
+        var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Model.Preprocess);
         string manifestRoot = Path.GetDirectoryName(run.ManifestPath)!;
         GalleryItem Item(ReportRow r) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot);
 
@@ -97,11 +97,7 @@ public static class ReportBuilder
         }).ToList());
 
         double? MeanLift(IEnumerable<ReportRow> rs) { var v = rs.Where(r => r.PredEnergyLift.HasValue).Select(r => r.PredEnergyLift!.Value).ToList(); return v.Count == 0 ? null : v.Average(); }
-        var notes = new List<string>();
-        if (run.CamHeight < 7 || run.CamWidth < 7)
-        {
-            notes.Add($"The target layer '{run.TargetLayer}' gives only a {run.CamHeight}x{run.CamWidth} map: too coarse to localise small objects; choose an earlier, higher-resolution layer.");
-        }
+        var notes = new List<string>(run.Warnings);
         long emptyMasks = rows.Count(r => (r.MaskFraction ?? 0) <= 0);
         if (emptyMasks > 0)
         {
@@ -112,7 +108,7 @@ public static class ReportBuilder
             flagged.Count, rfwr.Count, rows.Count(r => r.OffObject == true),
             F(MeanLift(rows.Where(r => r.Correct))), F(MeanLift(rows.Where(r => !r.Correct))), emptyMasks, verdict);
         var header = new RunHeader(run.RunId, cfg.Name, run.ToolVersion, run.FinishedUtc.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
-            run.Device, cfg.Model.Architecture, run.TargetLayer, $"{run.CamHeight}x{run.CamWidth}", $"{cfg.Model.InputHeight}x{cfg.Model.InputWidth}",
+            run.Device, cfg.Model.Architecture, $"{run.TargetLayer} ({run.CamMethod})", $"{run.CamHeight}x{run.CamWidth}", $"{cfg.Model.InputHeight}x{cfg.Model.InputWidth}",
             run.WeightsSha256[..12], run.ConfigSha256[..12], run.ManifestPath, $"{run.Timings.TotalSeconds:F1} s",
             run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold);
         return new ReportModel(header, headline, classRows, confusion,
