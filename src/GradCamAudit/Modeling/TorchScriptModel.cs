@@ -16,10 +16,14 @@ public sealed class TorchScriptModel : nn.Module<Tensor, Tensor>
 
     private readonly Part trunk;
     private readonly Part head;
+    private readonly jit.ScriptModule<Tensor, Tensor> trunkScript;
+    private readonly jit.ScriptModule<Tensor, Tensor> headScript;
 
     private TorchScriptModel(jit.ScriptModule<Tensor, Tensor> trunk, jit.ScriptModule<Tensor, Tensor> head)
         : base(nameof(TorchScriptModel))
     {
+        trunkScript = trunk;
+        headScript = head;
         this.trunk = new Part(trunk);
         this.head = new Part(head);
         RegisterComponents();
@@ -48,6 +52,20 @@ public sealed class TorchScriptModel : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         return head.call(trunk.call(input)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Disposes the two script modules directly. The base implementation walks <c>named_modules()</c> lazily and
+    /// would re-enter a script module it has already disposed (ObjectDisposedException in TorchSharp 0.107), so it
+    /// is not called; the two small managed wrapper handles are left to the finaliser.
+    /// </summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            trunkScript.Dispose();
+            headScript.Dispose();
+        }
     }
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace GradCamAudit.Tests.Modeling;
+
+/// <summary>
+/// Runs fixtures/models/make_model_fixtures.py (Debian's python3-torch) once into the test output folder,
+/// keyed by the script's hash: the PyTorch reference files are tens of MB and are not committed.
+/// </summary>
+public sealed class ModelFixtures
+{
+    public ModelFixtures()
+    {
+        string script = Path.Combine(TestPaths.Fixtures, "models", "make_model_fixtures.py");
+        string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)))[..12];
+        Directory = Path.Combine(Path.GetTempPath(), "gca-model-fixtures", hash);
+        if (File.Exists(Path.Combine(Directory, "done")))
+        {
+            return;
+        }
+        const string python = "/usr/bin/python3";
+        if (!File.Exists(python))
+        {
+            throw new InvalidOperationException("The parity tests need Debian's python3-torch and python3-torchvision (tests/run-tests.sh installs them).");
+        }
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add(Directory);
+        psi.Environment.Remove("PYTHONPATH");
+        psi.Environment.Remove("PYTHONHOME");
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"make_model_fixtures.py failed ({p.ExitCode}): {output}");
+        }
+        File.WriteAllText(Path.Combine(Directory, "done"), output);
+    }
+
+    public string Directory { get; }
+
+    public string File_(string name) => Path.Combine(Directory, name);
+}
