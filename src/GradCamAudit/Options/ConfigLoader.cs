@@ -44,7 +44,7 @@ public static class ConfigLoader
             {
                 classes = File.ReadAllLines(classesFile).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
             }
-            if (classes.Count == 0 && !ds.IsMissing)
+            if (classes.Count == 0 && !ds.IsMissing && classesFile == null)
             {
                 errors.Add("dataset.classes: give the class names (dataset.classes or dataset.classesFile)");
             }

@@ -117,4 +117,26 @@ public sealed class ModelParityTests(ModelFixtures fixtures) : IClassFixture<Mod
         double worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
         Assert.True(worst <= relative * scale, $"{what}: max abs difference {worst:E2} exceeds {relative:E0} x {scale:E2}");
     }
+
+    [Fact]
+    public async Task CoarseTargetMap_IsReportedAtStartAndInTheReport_NamingAFinerLayer()
+    {
+        string dir = TestPaths.NewTempDir("coarse");
+        string config = Path.Combine(dir, "c.json");
+        string manifest = Path.Combine(TestPaths.Configs, "demo", "manifest.csv").Replace("\\", "/", StringComparison.Ordinal);
+        File.WriteAllText(config, $$"""
+        { "dataset": { "manifest": "{{manifest}}", "classes": ["circle", "square", "triangle"] },
+          "model": { "architecture": "resnet18", "weights": "{{fixtures.File_("resnet18.pt")}}", "inputSize": [64, 64] },
+          "output": { "directory": "out" } }
+        """);
+        var logs = new List<string>();
+        var run = await GradCamAudit.Pipeline.AuditRunner.RunAsync(ConfigLoader.Load(config), new GradCamAudit.Pipeline.RunRequest(8, false), logs.Add);
+        Assert.Equal(2, run.CamHeight);
+        Assert.Contains(run.Warnings, w => w.Contains("2x2", StringComparison.Ordinal) && w.Contains("'layer3'", StringComparison.Ordinal));
+        Assert.Contains(logs, l => l.StartsWith("warning:", StringComparison.Ordinal) && l.Contains("layer3", StringComparison.Ordinal));
+        Assert.Equal("closed-form", run.CamMethod);
+        Assert.Equal(8, run.Counts.ManifestRows);
+        string html = File.ReadAllText(GradCamAudit.Reporting.ReportBuilder.Render(Path.Combine(dir, "out"), null));
+        Assert.Contains("too coarse", html, StringComparison.Ordinal);
+    }
 }

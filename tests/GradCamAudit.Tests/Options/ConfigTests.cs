@@ -88,4 +88,21 @@ public sealed class ConfigTests
         var ex = Assert.Throws<ConfigException>(() => new GradCamAudit.Data.ManifestReader(Path.Combine(dir, "m.csv"), ["a"]));
         Assert.Contains("image, mask", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("resnet18-pytorch.json")]
+    [InlineData("mobilenet_v2-safetensors.json")]
+    [InlineData("torchscript.json")]
+    public void ExampleConfigs_AreValid_ExceptForTheUsersOwnFiles(string name)
+    {
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Path.Combine(TestPaths.Configs, "examples", name)));
+        Assert.All(ex.Errors, e => Assert.Contains("file not found", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ExampleConfig_TorchSharpDemo_Loads()
+    {
+        AuditOptions o = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "examples", "torchsharp-demo.json"));
+        Assert.Equal("torchsharp", o.Model.WeightsFormat);
+    }
 }
