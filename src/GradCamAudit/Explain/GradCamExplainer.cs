@@ -19,25 +19,12 @@ public sealed record Explanation(Tensor Logits, Tensor Predicted, Tensor PredMap
 public sealed class GradCamExplainer : IDisposable
 {
     private readonly LoadedModel model;
-    private readonly nn.Module<Tensor, Tensor>.HookRemover hook;
     private Tensor? captured;
     private bool differentiable = true;
 
     public GradCamExplainer(LoadedModel model)
     {
         this.model = model;
-        hook = model.Target.register_forward_hook((_, _, output) =>
-        {
-            captured?.Dispose();
-            if (!differentiable)
-            {
-                captured = output.alias().DetachFromDisposeScope();
-                return null!;
-            }
-            Tensor leaf = output.detach().requires_grad_(true);
-            captured = leaf.alias().DetachFromDisposeScope();
-            return leaf;
-        });
     }
 
     /// <summary>True when maps come from the closed form of a GAP+linear head rather than from autograd.</summary>
@@ -65,22 +52,47 @@ public sealed class GradCamExplainer : IDisposable
             (reference.PredMaps - closed.PredMaps).abs().max().item<float>(),
             (reference.TrueMaps - closed.TrueMaps).abs().max().item<float>());
         bool logitsAgree = reference.Logits.allclose(closed.Logits, rtol: 1e-5, atol: 1e-6);
-        UsesClosedForm = logitsAgree && diff <= tolerance * scale;
+        ClosedFormVerified = logitsAgree && diff <= tolerance * scale;
+        UsesClosedForm = ClosedFormVerified;
         return diff / scale;
     }
 
-    /// <summary>Explains a normalised batch (B,3,H,W) on the model's device; results live in the caller's dispose scope.</summary>
+    /// <summary>True once <see cref="VerifyClosedForm"/> has shown the closed form equal to autograd on this model.</summary>
+    public bool ClosedFormVerified { get; private set; }
+
+    /// <summary>Chooses the route: the closed form only where it was verified.</summary>
+    public void PreferClosedForm(bool prefer) => UsesClosedForm = prefer && ClosedFormVerified;
+
+    /// <summary>
+    /// Explains a normalised batch (B,3,H,W) on the model's device; results live in the caller's dispose scope.
+    /// The target hook exists only during this call, so plain inference elsewhere runs without it.
+    /// </summary>
     public Explanation Explain(Tensor input, Tensor trueLabels)
     {
+        var hook = model.Target.register_forward_hook(Capture);
         try
         {
             return UsesClosedForm ? ExplainClosedForm(input, trueLabels) : ExplainAutograd(input, trueLabels);
         }
         finally
         {
+            hook.remove();
             captured?.Dispose();
             captured = null;
         }
+    }
+
+    private Tensor Capture(nn.Module<Tensor, Tensor> module, Tensor input, Tensor output)
+    {
+        captured?.Dispose();
+        if (!differentiable)
+        {
+            captured = output.alias().DetachFromDisposeScope();
+            return null!;
+        }
+        Tensor leaf = output.detach().requires_grad_(true);
+        captured = leaf.alias().DetachFromDisposeScope();
+        return leaf;
     }
 
     private Explanation ExplainAutograd(Tensor input, Tensor trueLabels)
@@ -106,7 +118,7 @@ public sealed class GradCamExplainer : IDisposable
     private Explanation ExplainClosedForm(Tensor input, Tensor trueLabels)
     {
         differentiable = false;
-        using (no_grad())
+        using (inference_mode())
         {
             Tensor logits = model.Network.call(input);
             Tensor activations = captured ?? throw new InvalidOperationException($"target layer '{model.TargetPath}' did not run during the forward pass");
@@ -117,5 +129,9 @@ public sealed class GradCamExplainer : IDisposable
         }
     }
 
-    public void Dispose() => hook.remove();
+    public void Dispose()
+    {
+        captured?.Dispose();
+        captured = null;
+    }
 }

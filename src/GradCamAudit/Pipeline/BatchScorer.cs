@@ -102,24 +102,7 @@ public sealed class BatchScorer : IDisposable
         Tensor m = tensor(masks, [b, height, width]).to(dev).to_type(ScalarType.Float32);
         Tensor y = tensor(labels, [b]).to(dev);
 
-        Explanation e = explainer.Explain(x, y);
-        Tensor probs = nn.functional.softmax(e.Logits, 1);
-        Tensor conf = probs.gather(1, e.Predicted.unsqueeze(1)).squeeze(1);
-        Tensor trueProb = probs.gather(1, y.unsqueeze(1)).squeeze(1);
-        MetricTensors mp = MaskMetrics.Score(GradCam.Upsample(e.PredMaps, height, width), m, metricSettings);
-        MetricTensors mt = MaskMetrics.Score(GradCam.Upsample(e.TrueMaps, height, width), m, metricSettings);
-        Tensor maskFraction = m.mean([1, 2]);
-        Tensor[] columns =
-        [
-            e.Predicted, conf, trueProb, maskFraction,
-            mp.EnergyInMask, mp.EnergyLift, mp.PointingHit, mp.IouTop, mp.Valid, mp.CamIsZero,
-            mt.EnergyInMask, mt.EnergyLift, mt.PointingHit, mt.IouTop, mt.Valid,
-        ];
-        Tensor scalars = stack(columns.Select(t => t.to_type(ScalarType.Float64)).ToArray(), 1).cpu();
-        int ch = (int)e.PredMaps.shape[1], cw = (int)e.PredMaps.shape[2];
-        Tensor maps = cat([e.PredMaps.flatten(1), e.TrueMaps.flatten(1)], 1).to_type(ScalarType.Float32).cpu();
-        double[] s = scalars.data<double>().ToArray();
-        float[] mapData = maps.data<float>().ToArray();
+        (double[] s, float[] mapData, int ch, int cw) = Step(x, m, y);
 
         var rows = new ResultRow[b];
         for (int i = 0; i < b; i++)
@@ -145,6 +128,37 @@ public sealed class BatchScorer : IDisposable
         }
         return new ScoredBatch(rows, batch.Errors);
     }
+
+    /// <summary>
+    /// The audit step on device tensors: explain (forward + maps for predicted and true class), upsample, score,
+    /// and bring back the per-sample scalars (B × 15, see <see cref="Score"/>) and the raw maps (B × 2·h·w).
+    /// </summary>
+    public (double[] Scalars, float[] Maps, int CamHeight, int CamWidth) Step(Tensor x, Tensor masks, Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        Explanation e = explainer.Explain(x, labels);
+        Tensor probs = nn.functional.softmax(e.Logits, 1);
+        Tensor conf = probs.gather(1, e.Predicted.unsqueeze(1)).squeeze(1);
+        Tensor trueProb = probs.gather(1, labels.unsqueeze(1)).squeeze(1);
+        MetricTensors mp = MaskMetrics.Score(GradCam.Upsample(e.PredMaps, height, width), masks, metricSettings);
+        MetricTensors mt = MaskMetrics.Score(GradCam.Upsample(e.TrueMaps, height, width), masks, metricSettings);
+        Tensor maskFraction = masks.mean([1, 2]);
+        Tensor[] columns =
+        [
+            e.Predicted, conf, trueProb, maskFraction,
+            mp.EnergyInMask, mp.EnergyLift, mp.PointingHit, mp.IouTop, mp.Valid, mp.CamIsZero,
+            mt.EnergyInMask, mt.EnergyLift, mt.PointingHit, mt.IouTop, mt.Valid,
+        ];
+        Tensor scalars = stack(columns.Select(t => t.to_type(ScalarType.Float64)).ToArray(), 1).cpu();
+        Tensor maps = cat([e.PredMaps.flatten(1), e.TrueMaps.flatten(1)], 1).to_type(ScalarType.Float32).cpu();
+        return (scalars.data<double>().ToArray(), maps.data<float>().ToArray(), (int)e.PredMaps.shape[1], (int)e.PredMaps.shape[2]);
+    }
+
+    /// <summary>Chooses the closed form (only where verified by <see cref="Probe"/>) or autograd; benchmarks compare both.</summary>
+    public void PreferClosedForm(bool prefer) => explainer.PreferClosedForm(prefer);
+
+    /// <summary>True when <see cref="Probe"/> verified the closed form on this model.</summary>
+    public bool ClosedFormAvailable => explainer.ClosedFormVerified;
 
     public void Dispose()
     {

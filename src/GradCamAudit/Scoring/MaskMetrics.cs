@@ -24,6 +24,9 @@ public static class MaskMetrics
     /// pointing_hit: a maximal map pixel lies within the tolerance (Euclidean, pixels) of the mask (Zhang et al. 2016).
     /// iou_top: IoU of the mask with the ceil(q·H·W) highest map pixels (ties broken by topk's order).
     /// </summary>
+    /// <param name="cams">Maps (B,H,W), non-negative.</param>
+    /// <param name="masks">Masks (B,H,W) of 0/1.</param>
+    /// <param name="settings">Tolerance and top fraction.</param>
     public static MetricTensors Score(Tensor cams, Tensor masks, MetricSettings settings)
     {
         using var scope = NewDisposeScope();
@@ -37,10 +40,7 @@ public static class MaskMetrics
         Tensor energy = inside / total.clamp_min(1e-30);
         Tensor lift = energy / maskFraction.clamp_min(1e-30);
 
-        Tensor peak = cams.amax([1, 2], keepdim: true);
-        Tensor isMax = cams.ge(peak).logical_and(peak.gt(0));
-        Tensor near = Dilate(masks, settings.PointingTolerancePx);
-        Tensor hit = isMax.logical_and(near).flatten(1).any(1);
+        Tensor hit = PointingHit(cams, masks, settings.PointingTolerancePx);
 
         long k = Math.Max(1, (long)Math.Ceiling(settings.TopFraction * h * w - 1e-9));
         Tensor flat = cams.flatten(1);
@@ -56,7 +56,76 @@ public static class MaskMetrics
             iou.MoveToOuterDisposeScope(), valid.MoveToOuterDisposeScope(), camIsZero.MoveToOuterDisposeScope());
     }
 
-    /// <summary>The set of pixels within Euclidean distance r of the mask (a disk-shaped dilation), as a bool (B,H,W).</summary>
+    /// <summary>Peaks compared one by one with the mask; maps with more tied peaks than this use the dilated mask instead.</summary>
+    public const int MaxPeaks = 16;
+
+    /// <summary>
+    /// Pointing game: true when some maximal pixel of the map lies within Euclidean distance r of the mask.
+    /// Exact, in O(H·W) per map for the usual shapes of the set of maximal pixels: when that set fills its bounding
+    /// box (a single peak, or the block of equal pixels that bilinear upsampling makes around a peak in a border
+    /// cell), the distance from each mask pixel to the box is computed directly. Other peak sets (several separate
+    /// maxima: rare) compare each of at most <see cref="MaxPeaks"/> peaks with the mask, or use <see cref="Dilate"/>.
+    /// An all-zero map has no peak (false).
+    /// </summary>
+    public static Tensor PointingHit(Tensor cams, Tensor masks, double radius)
+    {
+        using var scope = NewDisposeScope();
+        long b = cams.shape[0], h = cams.shape[1], w = cams.shape[2];
+        Tensor peak = cams.amax([1, 2], keepdim: true);
+        Tensor isMax = cams.ge(peak).logical_and(peak.gt(0));
+        Tensor inMask = masks.gt(0);
+        if (Math.Floor(radius) <= 0)
+        {
+            return isMax.logical_and(inMask).flatten(1).any(1).MoveToOuterDisposeScope();
+        }
+        Tensor rows = isMax.any(2).to_type(ScalarType.Int64);
+        Tensor cols = isMax.any(1).to_type(ScalarType.Int64);
+        Tensor y0 = rows.argmax(1), y1 = h - 1 - rows.flip(1).argmax(1);
+        Tensor x0 = cols.argmax(1), x1 = w - 1 - cols.flip(1).argmax(1);
+        Tensor ties = isMax.flatten(1).sum(1);
+        Tensor filled = ties.eq((y1 - y0 + 1) * (x1 - x0 + 1)).logical_or(ties.eq(0));
+        Tensor yy = arange(h, ScalarType.Int64, cams.device).view(1, -1, 1);
+        Tensor xx = arange(w, ScalarType.Int64, cams.device).view(1, 1, -1);
+        Tensor dy = maximum(y0.view(-1, 1, 1) - yy, yy - y1.view(-1, 1, 1)).clamp_min(0);
+        Tensor dx = maximum(x0.view(-1, 1, 1) - xx, xx - x1.view(-1, 1, 1)).clamp_min(0);
+        Tensor hit = (dy.square() + dx.square()).to_type(ScalarType.Float64).le((radius * radius) + 1e-9)
+            .logical_and(inMask).flatten(1).any(1).logical_and(ties.gt(0));
+
+        bool[] isFilled = filled.cpu().data<bool>().ToArray();
+        long[] others = Enumerable.Range(0, (int)b).Where(i => !isFilled[i]).Select(i => (long)i).ToArray();
+        if (others.Length > 0)
+        {
+            Tensor idx = tensor(others, device: cams.device);
+            hit.index_copy_(0, idx, ScatteredPeaksHit(isMax.index_select(0, idx).flatten(1), inMask.index_select(0, idx), masks.index_select(0, idx), radius, w));
+        }
+        return hit.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Peaks that do not fill a box: each of up to <see cref="MaxPeaks"/> peaks against every mask pixel, else the dilated mask.</summary>
+    private static Tensor ScatteredPeaksHit(Tensor isMax, Tensor inMask, Tensor masks, double radius, long w)
+    {
+        long k = isMax.sum(1).max().item<long>();
+        if (k > MaxPeaks)
+        {
+            return isMax.logical_and(Dilate(masks, radius).flatten(1)).any(1);
+        }
+        long n = isMax.shape[0];
+        (Tensor isPeak, Tensor index) = isMax.to_type(ScalarType.Float32).topk((int)k, dim: 1);
+        Tensor py = index.div(w, rounding_mode: RoundingMode.floor).to_type(ScalarType.Float32).view(n, k, 1, 1);
+        Tensor px = index.remainder(w).to_type(ScalarType.Float32).view(n, k, 1, 1);
+        Tensor yy = arange(inMask.shape[1], ScalarType.Float32, isMax.device).view(1, 1, -1, 1);
+        Tensor xx = arange(w, ScalarType.Float32, isMax.device).view(1, 1, 1, -1);
+        Tensor d2 = (yy - py).square() + (xx - px).square();
+        Tensor reach = d2.le((radius * radius) + 1e-9).logical_and(inMask.unsqueeze(1)).flatten(2).any(2);
+        return reach.logical_and(isPeak.gt(0.5)).any(1);
+    }
+
+    /// <summary>
+    /// The set of pixels within Euclidean distance r of the mask (a disk-shaped dilation), as a bool (B,H,W).
+    /// The disk of radius r is the union of the rectangles |dx| ≤ w_j, |dy| ≤ d_j over its distinct half-widths
+    /// w_j = floor(sqrt(r² − dy²)); each rectangle is a separable box "any", computed from cumulative sums in O(H·W)
+    /// whatever its size (a dense (2r+1)² convolution took 1.6 s for 8 masks of 224x224 at r = 15 on 2 cores).
+    /// </summary>
     public static Tensor Dilate(Tensor masks, double radius)
     {
         using var scope = NewDisposeScope();
@@ -65,17 +134,51 @@ public static class MaskMetrics
         {
             return masks.gt(0).MoveToOuterDisposeScope();
         }
-        int size = 2 * r + 1;
-        var disk = new float[size * size];
-        for (int dy = -r; dy <= r; dy++)
+        Tensor m = masks.gt(0).to_type(ScalarType.Float32);
+        Tensor rows = PaddedCumsum(m, 2, r);
+        Tensor? near = null;
+        foreach ((int halfWidth, int halfHeight) in DiskRectangles(radius))
         {
-            for (int dx = -r; dx <= r; dx++)
+            Tensor horizontal = WindowAny(rows, 2, halfWidth, r, m.shape[2]);
+            Tensor both = WindowAny(PaddedCumsum(horizontal, 1, halfHeight), 1, halfHeight, halfHeight, m.shape[1]);
+            near = near is null ? both : near.maximum(both);
+        }
+        return near!.gt(0.5).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Cumulative sum along <paramref name="dim"/>, padded with pad+1 zeros before and pad copies of the total after.</summary>
+    private static Tensor PaddedCumsum(Tensor x, long dim, int pad)
+    {
+        Tensor c = x.cumsum(dim);
+        long n = x.shape[dim];
+        Tensor before = zeros_like(c.narrow(dim, 0, 1)).expand_as(c.narrow(dim, 0, 1)).repeat_interleave(pad + 1, dim);
+        Tensor after = c.narrow(dim, n - 1, 1).repeat_interleave(Math.Max(pad, 1), dim).narrow(dim, 0, pad);
+        return cat([before, c, after], dim);
+    }
+
+    /// <summary>1 where any value in [i−half, i+half] along <paramref name="dim"/> is non-zero, from a cumsum padded by <paramref name="pad"/> ≥ half.</summary>
+    private static Tensor WindowAny(Tensor padded, long dim, int half, int pad, long n)
+    {
+        Tensor upper = padded.narrow(dim, pad + half + 1, n);
+        Tensor lower = padded.narrow(dim, pad - half, n);
+        return (upper - lower).gt(0.5).to_type(ScalarType.Float32);
+    }
+
+    /// <summary>The maximal rectangles (half-width, half-height) whose union is the disk of the given radius on the pixel grid.</summary>
+    public static IReadOnlyList<(int HalfWidth, int HalfHeight)> DiskRectangles(double radius)
+    {
+        int r = (int)Math.Floor(radius);
+        var rectangles = new List<(int, int)>();
+        int previousWidth = -1;
+        for (int dy = r; dy >= 0; dy--)
+        {
+            int w = (int)Math.Floor(Math.Sqrt((radius * radius) - (dy * dy)) + 1e-9);
+            if (w != previousWidth)
             {
-                disk[((dy + r) * size) + dx + r] = dx * dx + dy * dy <= radius * radius ? 1f : 0f;
+                rectangles.Add((w, dy));
+                previousWidth = w;
             }
         }
-        Tensor kernel = tensor(disk, [1, 1, size, size], dtype: masks.dtype, device: masks.device);
-        Tensor reached = nn.functional.conv2d(masks.unsqueeze(1), kernel, padding: [r, r]).squeeze(1);
-        return reached.gt(0.5).MoveToOuterDisposeScope();
+        return rectangles;
     }
 }

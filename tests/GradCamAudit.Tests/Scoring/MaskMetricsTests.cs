@@ -95,4 +95,59 @@ public sealed class MaskMetricsTests
         Assert.False(v[(1 * 7) + 1]); // (−2,−2) is 2.83 away
         Assert.True(v[(1 * 7) + 3]);
     }
+
+    /// <summary>Reference dilation: a dense disk convolution, the obvious (slow) implementation.</summary>
+    private static Tensor BruteDilate(Tensor masks, double radius)
+    {
+        int r = (int)Math.Floor(radius);
+        int size = (2 * r) + 1;
+        var disk = new float[size * size];
+        for (int dy = -r; dy <= r; dy++)
+        {
+            for (int dx = -r; dx <= r; dx++)
+            {
+                disk[((dy + r) * size) + dx + r] = (dx * dx) + (dy * dy) <= radius * radius ? 1f : 0f;
+            }
+        }
+        Tensor k = tensor(disk, [1, 1, size, size]);
+        return nn.functional.conv2d(masks.unsqueeze(1), k, padding: [r, r]).squeeze(1).gt(0.5);
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(2.5)]
+    [InlineData(4.0)]
+    [InlineData(7.3)]
+    public void Dilate_EqualsDenseDiskConvolution(double radius)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(3);
+        Tensor masks = rand(3, 23, 31).gt(0.97).to_type(ScalarType.Float32);
+        Assert.True(MaskMetrics.Dilate(masks, radius).eq(BruteDilate(masks, radius)).all().item<bool>());
+    }
+
+    [Fact]
+    public void PointingHit_EqualsBruteForce_ForSinglePeaksPlateausAndScatteredPeaks()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        // Upsampled random 5x5 maps have single peaks, 2x2 ties and border plateaus; quantised maps add scattered ties.
+        Tensor smooth = GradCamAudit.Explain.GradCam.Upsample(rand(24, 5, 5), 40, 40);
+        Tensor scattered = rand(24, 40, 40).mul(4).floor();
+        Tensor maps = cat([smooth, scattered, zeros(2, 40, 40)], 0);
+        Tensor masks = zeros(50, 40, 40);
+        for (int i = 0; i < 50; i++)
+        {
+            int y = i % 30, x = (i * 7) % 30;
+            masks[i, y..(y + 6), x..(x + 9)] = ones(1);
+        }
+        foreach (double radius in new[] { 0.0, 2.0, 6.5, 15.0 })
+        {
+            Tensor flat = maps.flatten(1);
+            Tensor peak = flat.amax([1], keepdim: true);
+            Tensor expected = flat.ge(peak).logical_and(peak.gt(0)).logical_and(BruteDilate(masks, Math.Max(radius, 0.1)).flatten(1)).any(1);
+            Tensor actual = MaskMetrics.PointingHit(maps, masks, radius);
+            Assert.True(actual.eq(expected).all().item<bool>(), $"radius {radius}: {string.Join(",", actual.data<bool>().ToArray())} vs {string.Join(",", expected.data<bool>().ToArray())}");
+        }
+    }
 }

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using GradCamAudit.Modeling;
+using GradCamAudit.Options;
+using GradCamAudit.Pipeline;
+using static TorchSharp.torch;
+
+namespace GradCamAudit.Benchmarks;
+
+/// <summary>One measured configuration: images/s of each method (median over rounds) and the contention seen.</summary>
+public sealed record StepResult(string Model, int Batch, int Size, string CamSize, double Inference, double AuditClosedForm, double AuditAutograd,
+    double Baseline, double MaxOthersCores)
+{
+    public double ClosedRatio => AuditClosedForm / Inference;
+
+    public double AutogradRatio => AuditAutograd / Inference;
+
+    public double SpeedupVsBaseline => (double.IsNaN(AuditClosedForm) ? AuditAutograd : AuditClosedForm) / Baseline;
+}
+
+/// <summary>
+/// Measures, in one process and interleaved round by round so drift hits every method alike: plain inference
+/// (forward under inference mode), the audit step (forward, Grad-CAM for predicted and true class, upsampling,
+/// scoring, host transfer) by the closed form where the head qualifies and by autograd, and the hook + full
+/// backward baseline. Models have seeded random weights: speed does not depend on the values.
+/// </summary>
+public static class StepBenchmark
+{
+    public static IEnumerable<StepResult> Run(IEnumerable<string> models, IEnumerable<int> batches, int size, int rounds, Device device, Action<string> log)
+    {
+        Torch.Initialise();
+        foreach (string name in models)
+        {
+            manual_seed(42);
+            ArchitectureSpec spec = Architectures.Get(name);
+            int inputSize = name == "demo-cnn" ? Math.Min(size, 64) : size;
+            var network = spec.Build(4);
+            var target = LoadedModel.ResolveTarget(network, spec.DefaultTarget);
+            Tensor? head = spec.Head is null ? null
+                : network.named_modules().First(m => m.name == spec.Head.LinearPath).module is TorchSharp.Modules.Linear l ? l.weight!.detach().DetachFromDisposeScope() : null;
+            using LoadedModel model = LoadedModel.FromModule(network, target, spec.DefaultTarget, device, head);
+            var modelOptions = new ModelOptions(name, "", "auto", null, 4, inputSize, inputSize, spec.DefaultTarget, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], PreprocessOptions.Default);
+            var settings = new AuditSettings(1, "cpu", 1, 1, 1.0, 15, 0.15, 1000);
+            using var scorer = new BatchScorer(model, modelOptions, settings, ["a", "b", "c", "d"]);
+            (int ch, int cw) = scorer.Probe();
+            bool hasClosed = scorer.ClosedFormAvailable;
+            using var baseline = new HookBackwardBaseline(model);
+            foreach (int batch in batches)
+            {
+                using var scope = NewDisposeScope();
+                Tensor x = randn(batch, 3, inputSize, inputSize, device: device);
+                Tensor masks = zeros(batch, inputSize, inputSize, device: device);
+                masks[.., (inputSize / 4)..(3 * inputSize / 4), (inputSize / 4)..(3 * inputSize / 4)] = ones(1, device: device);
+                Tensor y = randint(4, [batch], device: device);
+                var methods = new List<(string Name, Action Body)>
+                {
+                    ("inference", () => { using var s = NewDisposeScope(); using (inference_mode()) { model.Network.call(x).cpu(); } }),
+                    ("audit-autograd", () => { scorer.PreferClosedForm(false); scorer.Step(x, masks, y); }),
+                    ("baseline", () => { using var s = NewDisposeScope(); var (p, t) = baseline.Step(x, y, inputSize, inputSize); p.cpu(); t.cpu(); }),
+                };
+                if (hasClosed)
+                {
+                    methods.Insert(1, ("audit-closed", () => { scorer.PreferClosedForm(true); scorer.Step(x, masks, y); }));
+                }
+                foreach (var m in methods)
+                {
+                    m.Body(); // warm-up
+                }
+                var times = methods.ToDictionary(m => m.Name, _ => new List<double>());
+                double others = 0;
+                for (int r = 0; r < rounds; r++)
+                {
+                    foreach (var m in methods)
+                    {
+                        var meter = CpuMeter.Start();
+                        long start = Stopwatch.GetTimestamp();
+                        m.Body();
+                        times[m.Name].Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+                        others = Math.Max(others, meter.OthersCores() ?? 0);
+                    }
+                }
+                double Ips(string n) => times.TryGetValue(n, out var t) ? batch / Median(t) : double.NaN;
+                var result = new StepResult(name, batch, inputSize, $"{ch}x{cw}", Ips("inference"), Ips("audit-closed"), Ips("audit-autograd"), Ips("baseline"), others);
+                log(string.Create(CultureInfo.InvariantCulture, $"{name} batch {batch}: inference {result.Inference:F1} img/s, audit {(hasClosed ? result.AuditClosedForm : result.AuditAutograd):F1} img/s, baseline {result.Baseline:F1} img/s"));
+                yield return result;
+            }
+        }
+    }
+
+    public static string Table(IEnumerable<StepResult> results)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("| model | input | map | batch | inference img/s | audit, closed form img/s (x inference) | audit, autograd img/s (x inference) | hook+full backward img/s | audit speed-up vs baseline | others' CPU (cores) |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (StepResult r in results)
+        {
+            string closed = double.IsNaN(r.AuditClosedForm) ? "n/a (no GAP+linear head)" : $"{r.AuditClosedForm:F1} ({r.ClosedRatio:F2})";
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {r.Model} | {r.Size}x{r.Size} | {r.CamSize} | {r.Batch} | {r.Inference:F1} | {closed} | {r.AuditAutograd:F1} ({r.AutogradRatio:F2}) | {r.Baseline:F1} | {r.SpeedupVsBaseline:F1}x | {r.MaxOthersCores:F2}{(r.MaxOthersCores > 0.2 ? " (contended)" : "")} |"));
+        }
+        return sb.ToString();
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}
