@@ -82,7 +82,7 @@ public static class Commands
 
     private static Command BenchCommand()
     {
-        var models = new Option<string>("--models") { Description = "Comma-separated architectures for the step benchmark.", DefaultValueFactory = _ => "demo-cnn,resnet18,resnet50" };
+        var models = new Option<string>("--models") { Description = "Comma-separated architectures for the step benchmark (\"none\": skip it).", DefaultValueFactory = _ => "demo-cnn,resnet18,resnet50" };
         var batches = new Option<string>("--batches") { Description = "Comma-separated batch sizes.", DefaultValueFactory = _ => "1,8,16" };
         var size = new Option<int>("--size") { Description = "Input size (the demo CNN runs at 64).", DefaultValueFactory = _ => 224 };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds per method (median reported), interleaved.", DefaultValueFactory = _ => 5 };
@@ -100,9 +100,12 @@ public static class Commands
             Torch.Initialise();
             var device = GradCamAudit.Modeling.LoadedModel.ResolveDevice("auto");
             Log($"bench on {device}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
-            string[] names = pr.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries);
-            var steps = GradCamAudit.Benchmarks.StepBenchmark.Run(names, Ints(pr.GetValue(batches)!), pr.GetValue(size), pr.GetValue(rounds), device, Log).ToList();
-            Console.WriteLine(GradCamAudit.Benchmarks.StepBenchmark.Table(steps));
+            string[] names = pr.GetValue(models)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Where(m => m != "none").ToArray();
+            if (names.Length > 0)
+            {
+                var steps = GradCamAudit.Benchmarks.StepBenchmark.Run(names, Ints(pr.GetValue(batches)!), pr.GetValue(size), pr.GetValue(rounds), device, Log).ToList();
+                Console.WriteLine(GradCamAudit.Benchmarks.StepBenchmark.Table(steps));
+            }
             int n = pr.GetValue(e2eSamples);
             if (n > 0)
             {

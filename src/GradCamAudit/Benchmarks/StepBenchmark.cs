@@ -68,18 +68,17 @@ public static class StepBenchmark
                     m.Body(); // warm-up
                 }
                 var times = methods.ToDictionary(m => m.Name, _ => new List<double>());
-                double others = 0;
+                var meter = CpuMeter.Start(); // averaged over all rounds: /proc counts in 10 ms ticks, too coarse for one call
                 for (int r = 0; r < rounds; r++)
                 {
                     foreach (var m in methods)
                     {
-                        var meter = CpuMeter.Start();
                         long start = Stopwatch.GetTimestamp();
                         m.Body();
                         times[m.Name].Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
-                        others = Math.Max(others, meter.OthersCores() ?? 0);
                     }
                 }
+                double others = meter.OthersCores() ?? 0;
                 double Ips(string n) => times.TryGetValue(n, out var t) ? batch / Median(t) : double.NaN;
                 var result = new StepResult(name, batch, inputSize, $"{ch}x{cw}", Ips("inference"), Ips("audit-closed"), Ips("audit-autograd"), Ips("baseline"), others);
                 log(string.Create(CultureInfo.InvariantCulture, $"{name} batch {batch}: inference {result.Inference:F1} img/s, audit {(hasClosed ? result.AuditClosedForm : result.AuditAutograd):F1} img/s, baseline {result.Baseline:F1} img/s"));

@@ -122,7 +122,7 @@ public static class ConfigLoader
             double lift = a.Double("offObjectLiftThreshold", 1.0, 0, 1e6);
             double tol = a.Double("pointingTolerancePx", 15.0, 0, 1e4);
             double q = a.Double("iouTopFraction", 0.15, 1e-6, 1.0);
-            int partRows = a.Int("partRows", 10_000, 1, 10_000_000);
+            int partRows = a.Int("partRows", 2_000, 1, 10_000_000);
 
             var o = root.Section("output", required: false);
             string? configuredOut = o.Path("directory", baseDir, mustExist: false, required: false);

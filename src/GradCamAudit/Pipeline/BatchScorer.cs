@@ -86,20 +86,26 @@ public sealed class BatchScorer : IDisposable
         using var scope = NewDisposeScope();
         int b = batch.Samples.Count;
         int hw = height * width;
-        var rgb = new byte[b * hw * 3];
-        var masks = new byte[b * hw];
+        // Samples are copied straight into host tensors (no batch-sized managed arrays: they would land on the
+        // large-object heap every batch), then moved to the device.
+        Tensor rgb = empty([b, height, width, 3], ScalarType.Byte);
+        Tensor masks = empty([b, height, width], ScalarType.Byte);
         var labels = new long[b];
-        for (int i = 0; i < b; i++)
+        using (var rgbData = rgb.data<byte>())
+        using (var maskData = masks.data<byte>())
         {
-            DecodedSample sample = batch.Samples[i];
-            Buffer.BlockCopy(sample.Rgb, 0, rgb, i * hw * 3, hw * 3);
-            Buffer.BlockCopy(sample.Mask, 0, masks, i * hw, hw);
-            labels[i] = sample.Entry.Label;
+            for (int i = 0; i < b; i++)
+            {
+                DecodedSample sample = batch.Samples[i];
+                rgbData.CopyFrom(sample.Rgb, 0, (long)i * hw * 3);
+                maskData.CopyFrom(sample.Mask, 0, (long)i * hw);
+                labels[i] = sample.Entry.Label;
+            }
         }
         Device dev = model.Device;
-        Tensor x = tensor(rgb, [b, height, width, 3]).to(dev).permute(0, 3, 1, 2).to_type(ScalarType.Float32).div_(valueScale);
+        Tensor x = rgb.to(dev).permute(0, 3, 1, 2).to_type(ScalarType.Float32).div_(valueScale);
         x = (x - mean) / std;
-        Tensor m = tensor(masks, [b, height, width]).to(dev).to_type(ScalarType.Float32);
+        Tensor m = masks.to(dev).to_type(ScalarType.Float32);
         Tensor y = tensor(labels, [b]).to(dev);
 
         (double[] s, float[] mapData, int ch, int cw) = Step(x, m, y);
