@@ -8,16 +8,13 @@ using static TorchSharp.torch;
 
 namespace GradCamAudit.Benchmarks;
 
-/// <summary>One measured configuration: images/s of each method (median over rounds) and the contention seen.</summary>
+/// <summary>
+/// One measured configuration: images/s of each method (median over rounds), the ratios as medians of the
+/// per-round ratios (the methods of one round run back to back, so a slow stretch of the machine hits both sides
+/// of a ratio), and the CPU other processes used meanwhile.
+/// </summary>
 public sealed record StepResult(string Model, int Batch, int Size, string CamSize, double Inference, double AuditClosedForm, double AuditAutograd,
-    double Baseline, double MaxOthersCores)
-{
-    public double ClosedRatio => AuditClosedForm / Inference;
-
-    public double AutogradRatio => AuditAutograd / Inference;
-
-    public double SpeedupVsBaseline => (double.IsNaN(AuditClosedForm) ? AuditAutograd : AuditClosedForm) / Baseline;
-}
+    double Baseline, double ClosedRatio, double AutogradRatio, double SpeedupVsBaseline, double MaxOthersCores);
 
 /// <summary>
 /// Measures, in one process and interleaved round by round so drift hits every method alike: plain inference
@@ -37,9 +34,7 @@ public static class StepBenchmark
             int inputSize = name == "demo-cnn" ? Math.Min(size, 64) : size;
             var network = spec.Build(4);
             var target = LoadedModel.ResolveTarget(network, spec.DefaultTarget);
-            Tensor? head = spec.Head is null ? null
-                : network.named_modules().First(m => m.name == spec.Head.LinearPath).module is TorchSharp.Modules.Linear l ? l.weight!.detach().DetachFromDisposeScope() : null;
-            using LoadedModel model = LoadedModel.FromModule(network, target, spec.DefaultTarget, device, head);
+            using LoadedModel model = LoadedModel.FromModule(network, target, spec.DefaultTarget, device, LoadedModel.HeadWeightFor(spec, network, spec.DefaultTarget));
             var modelOptions = new ModelOptions(name, "", "auto", null, 4, inputSize, inputSize, spec.DefaultTarget, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], PreprocessOptions.Default);
             var settings = new AuditSettings(1, "cpu", 1, 1, 1.0, 15, 0.15, 1000);
             using var scorer = new BatchScorer(model, modelOptions, settings, ["a", "b", "c", "d"]);
@@ -80,7 +75,11 @@ public static class StepBenchmark
                 }
                 double others = meter.OthersCores() ?? 0;
                 double Ips(string n) => times.TryGetValue(n, out var t) ? batch / Median(t) : double.NaN;
-                var result = new StepResult(name, batch, inputSize, $"{ch}x{cw}", Ips("inference"), Ips("audit-closed"), Ips("audit-autograd"), Ips("baseline"), others);
+                double Ratio(string num, string den) => times.ContainsKey(num) && times.ContainsKey(den)
+                    ? Median(times[num].Zip(times[den], (a, b) => a / b).ToList()) : double.NaN;
+                string best = hasClosed ? "audit-closed" : "audit-autograd";
+                var result = new StepResult(name, batch, inputSize, $"{ch}x{cw}", Ips("inference"), Ips("audit-closed"), Ips("audit-autograd"), Ips("baseline"),
+                    Ratio("inference", "audit-closed"), Ratio("inference", "audit-autograd"), Ratio("baseline", best), others);
                 log(string.Create(CultureInfo.InvariantCulture, $"{name} batch {batch}: inference {result.Inference:F1} img/s, audit {(hasClosed ? result.AuditClosedForm : result.AuditAutograd):F1} img/s, baseline {result.Baseline:F1} img/s"));
                 yield return result;
             }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using SkiaSharp;
+using GradCamAudit.Data;
 
 namespace GradCamAudit.Demo;
 
@@ -158,27 +158,6 @@ public static class DemoDataset
         return n;
     }
 
-    /// <summary>Encodes RGB (channels=3) or grayscale (channels=1) pixels as PNG.</summary>
-    public static void WritePng(string path, byte[] pixels, int channels)
-    {
-        var info = new SKImageInfo(Size, Size, channels == 1 ? SKColorType.Gray8 : SKColorType.Rgba8888, SKAlphaType.Opaque);
-        using var bitmap = new SKBitmap(info);
-        Span<byte> dst = bitmap.GetPixelSpan();
-        if (channels == 1)
-        {
-            pixels.CopyTo(dst);
-        }
-        else
-        {
-            for (int p = 0, q = 0; p < pixels.Length; p += 3, q += 4)
-            {
-                dst[q] = pixels[p];
-                dst[q + 1] = pixels[p + 1];
-                dst[q + 2] = pixels[p + 2];
-                dst[q + 3] = 255;
-            }
-        }
-        using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        File.WriteAllBytes(path, data.ToArray());
-    }
+    /// <summary>Encodes RGB (channels=3) or grayscale (channels=1) pixels of the demo's size as PNG.</summary>
+    public static void WritePng(string path, byte[] pixels, int channels) => File.WriteAllBytes(path, Pixels.EncodePng(pixels, Size, Size, channels));
 }

@@ -95,14 +95,19 @@ public sealed class GradCamExplainer : IDisposable
         return leaf;
     }
 
+    private (Tensor Logits, Tensor Activations, Tensor Predicted) Forward(Tensor input)
+    {
+        Tensor logits = model.Network.call(input);
+        Tensor activations = captured ?? throw new InvalidOperationException($"target layer '{model.TargetPath}' did not run during the forward pass");
+        return (logits, activations, logits.argmax(1));
+    }
+
     private Explanation ExplainAutograd(Tensor input, Tensor trueLabels)
     {
         differentiable = true;
         using (enable_grad())
         {
-            Tensor logits = model.Network.call(input);
-            Tensor activations = captured ?? throw new InvalidOperationException($"target layer '{model.TargetPath}' did not run during the forward pass");
-            Tensor predicted = logits.argmax(1);
+            (Tensor logits, Tensor activations, Tensor predicted) = Forward(input);
             Tensor predScore = logits.gather(1, predicted.unsqueeze(1)).sum();
             Tensor trueScore = logits.gather(1, trueLabels.unsqueeze(1)).sum();
             Tensor predGrad = autograd.grad([predScore], [activations], retain_graph: true)[0];
@@ -120,9 +125,7 @@ public sealed class GradCamExplainer : IDisposable
         differentiable = false;
         using (inference_mode())
         {
-            Tensor logits = model.Network.call(input);
-            Tensor activations = captured ?? throw new InvalidOperationException($"target layer '{model.TargetPath}' did not run during the forward pass");
-            Tensor predicted = logits.argmax(1);
+            (Tensor logits, Tensor activations, Tensor predicted) = Forward(input);
             return new Explanation(logits, predicted,
                 GradCam.ClosedFormMaps(activations, model.HeadWeight!, predicted),
                 GradCam.ClosedFormMaps(activations, model.HeadWeight!, trueLabels));

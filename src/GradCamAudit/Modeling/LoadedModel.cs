@@ -62,15 +62,15 @@ public sealed class LoadedModel : IDisposable
         }
         string targetPath = options.TargetLayer.Length > 0 ? options.TargetLayer : spec.DefaultTarget;
         nn.Module<Tensor, Tensor> target = ResolveTarget(network, targetPath);
-        Tensor? head = null;
-        if (spec.Head != null && spec.Head.TargetPaths.Contains(targetPath))
-        {
-            head = network.named_modules().FirstOrDefault(m => m.name == spec.Head.LinearPath).module is TorchSharp.Modules.Linear linear
-                ? linear.weight!.detach().DetachFromDisposeScope()
-                : null;
-        }
-        return FromModule(network, target, targetPath, device, head, FinerTargets.GetValueOrDefault(spec.Name));
+        return FromModule(network, target, targetPath, device, HeadWeightFor(spec, network, targetPath), FinerTargets.GetValueOrDefault(spec.Name));
     }
+
+    /// <summary>The linear weight of the architecture's GAP+linear head when it reads <paramref name="targetPath"/> directly; else null.</summary>
+    public static Tensor? HeadWeightFor(ArchitectureSpec spec, nn.Module network, string targetPath) =>
+        spec.Head != null && spec.Head.TargetPaths.Contains(targetPath)
+            && network.named_modules().FirstOrDefault(m => m.name == spec.Head.LinearPath).module is TorchSharp.Modules.Linear linear
+            ? linear.weight!.detach().DetachFromDisposeScope()
+            : null;
 
     private static readonly Dictionary<string, string> FinerTargets = new(StringComparer.Ordinal)
     {

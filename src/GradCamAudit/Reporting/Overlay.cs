@@ -1,4 +1,4 @@
-using SkiaSharp;
+using GradCamAudit.Data;
 
 namespace GradCamAudit.Reporting;
 
@@ -82,20 +82,8 @@ public static class Overlay
     }
 
     /// <summary>A PNG data URI of RGB HWC pixels.</summary>
-    public static string PngDataUri(byte[] rgb, int height, int width)
-    {
-        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        Span<byte> dst = bitmap.GetPixelSpan();
-        for (int p = 0, q = 0; p < rgb.Length; p += 3, q += 4)
-        {
-            dst[q] = rgb[p];
-            dst[q + 1] = rgb[p + 1];
-            dst[q + 2] = rgb[p + 2];
-            dst[q + 3] = 255;
-        }
-        using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return "data:image/png;base64," + Convert.ToBase64String(data.AsSpan());
-    }
+    public static string PngDataUri(byte[] rgb, int height, int width) =>
+        "data:image/png;base64," + Convert.ToBase64String(Pixels.EncodePng(rgb, width, height, 3));
 
     private static bool IsEdge(byte[] mask, int x, int y, int height, int width) =>
         x == 0 || y == 0 || x == width - 1 || y == height - 1

@@ -84,12 +84,14 @@ public static class MaskMetrics
         Tensor x0 = cols.argmax(1), x1 = w - 1 - cols.flip(1).argmax(1);
         Tensor ties = isMax.flatten(1).sum(1);
         Tensor filled = ties.eq((y1 - y0 + 1) * (x1 - x0 + 1)).logical_or(ties.eq(0));
-        Tensor yy = arange(h, ScalarType.Int64, cams.device).view(1, -1, 1);
-        Tensor xx = arange(w, ScalarType.Int64, cams.device).view(1, 1, -1);
-        Tensor dy = maximum(y0.view(-1, 1, 1) - yy, yy - y1.view(-1, 1, 1)).clamp_min(0);
-        Tensor dx = maximum(x0.view(-1, 1, 1) - xx, xx - x1.view(-1, 1, 1)).clamp_min(0);
-        Tensor hit = (dy.square() + dx.square()).to_type(ScalarType.Float64).le((radius * radius) + 1e-9)
-            .logical_and(inMask).flatten(1).any(1).logical_and(ties.gt(0));
+        // Squared distance to the box separates into a row term (B,H,1) and a column term (B,1,W) (small exact integers in float32).
+        Tensor yy = arange(h, ScalarType.Float32, cams.device).view(1, -1, 1);
+        Tensor xx = arange(w, ScalarType.Float32, cams.device).view(1, 1, -1);
+        Tensor fy0 = y0.to_type(ScalarType.Float32).view(-1, 1, 1), fy1 = y1.to_type(ScalarType.Float32).view(-1, 1, 1);
+        Tensor fx0 = x0.to_type(ScalarType.Float32).view(-1, 1, 1), fx1 = x1.to_type(ScalarType.Float32).view(-1, 1, 1);
+        Tensor dy2 = maximum(fy0 - yy, yy - fy1).clamp_min(0).square();
+        Tensor dx2 = maximum(fx0 - xx, xx - fx1).clamp_min(0).square();
+        Tensor hit = (dy2 + dx2).le((float)((radius * radius) + 1e-6)).logical_and_(inMask).flatten(1).any(1).logical_and(ties.gt(0));
 
         bool[] isFilled = filled.cpu().data<bool>().ToArray();
         long[] others = Enumerable.Range(0, (int)b).Where(i => !isFilled[i]).Select(i => (long)i).ToArray();
