@@ -45,16 +45,16 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
         {
             throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mask.Width}x{mask.Height} but image is {image.Width}x{image.Height}");
         }
-        byte[] rgb = ToRgb(Resize(image, ImageSampling));
-        byte[] binary = ToBinary(Resize(mask, MaskSampling));
+        byte[] rgb = Mapped(image, ImageSampling, ToRgb);
+        byte[] binary = Mapped(mask, MaskSampling, ToBinary);
         return new DecodedSample(entry, rgb, binary, image.Width, image.Height);
     }
 
     /// <summary>Decodes just the image at model resolution (RGB HWC bytes), for the report.</summary>
-    public byte[] DecodeImage(string path) { using var b = Load(path, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image"); return ToRgb(Resize(b, ImageSampling)); }
+    public byte[] DecodeImage(string path) { using var b = Load(path, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image"); return Mapped(b, ImageSampling, ToRgb); }
 
     /// <summary>Decodes just the mask at model resolution (0/1 bytes), for the report.</summary>
-    public byte[] DecodeMask(string path) { using var b = Load(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask"); return ToBinary(Resize(b, MaskSampling)); }
+    public byte[] DecodeMask(string path) { using var b = Load(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask"); return Mapped(b, MaskSampling, ToBinary); }
 
     private static SKBitmap Load(string path, string missingCode, string corruptCode, string what)
     {
@@ -113,6 +113,17 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
             : ((int)((long)s * sourceWidth / sourceHeight), s);
     }
 
+    /// <summary>Reads the pixels of the source mapped to the input geometry; a source already at that size is read as is (no copy, which would premultiply).</summary>
+    private byte[] Mapped(SKBitmap source, SKSamplingOptions sampling, Func<SKBitmap, byte[]> read)
+    {
+        if (source.Width == width && source.Height == height)
+        {
+            return read(source);
+        }
+        using SKBitmap mapped = Resize(source, sampling);
+        return read(mapped);
+    }
+
     private SKBitmap Resize(SKBitmap source, SKSamplingOptions sampling)
     {
         (int rw, int rh) = ResizedSize(source.Width, source.Height);
@@ -141,31 +152,25 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
 
     private static byte[] ToRgb(SKBitmap rgba)
     {
-        using (rgba)
+        ReadOnlySpan<byte> src = rgba.GetPixelSpan();
+        var rgb = new byte[rgba.Width * rgba.Height * 3];
+        for (int p = 0, q = 0; q < rgb.Length; p += 4, q += 3)
         {
-            ReadOnlySpan<byte> src = rgba.GetPixelSpan();
-            var rgb = new byte[rgba.Width * rgba.Height * 3];
-            for (int p = 0, q = 0; q < rgb.Length; p += 4, q += 3)
-            {
-                rgb[q] = src[p];
-                rgb[q + 1] = src[p + 1];
-                rgb[q + 2] = src[p + 2];
-            }
-            return rgb;
+            rgb[q] = src[p];
+            rgb[q + 1] = src[p + 1];
+            rgb[q + 2] = src[p + 2];
         }
+        return rgb;
     }
 
     private static byte[] ToBinary(SKBitmap rgba)
     {
-        using (rgba)
+        ReadOnlySpan<byte> src = rgba.GetPixelSpan();
+        var mask = new byte[rgba.Width * rgba.Height];
+        for (int p = 0, q = 0; q < mask.Length; p += 4, q++)
         {
-            ReadOnlySpan<byte> src = rgba.GetPixelSpan();
-            var mask = new byte[rgba.Width * rgba.Height];
-            for (int p = 0, q = 0; q < mask.Length; p += 4, q++)
-            {
-                mask[q] = (byte)((src[p] | src[p + 1] | src[p + 2]) != 0 ? 1 : 0);
-            }
-            return mask;
+            mask[q] = (byte)((src[p] | src[p + 1] | src[p + 2]) != 0 ? 1 : 0);
         }
+        return mask;
     }
 }
