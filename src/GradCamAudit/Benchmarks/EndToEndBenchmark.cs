@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using GradCamAudit.Data;
 using GradCamAudit.Demo;
 using GradCamAudit.Modeling;
 using GradCamAudit.Options;
@@ -98,10 +99,7 @@ public static class EndToEndBenchmark
             DemoDataset.WritePng(path, pixels, channels);
             return;
         }
-        string tmp = path + ".64.png";
-        DemoDataset.WritePng(tmp, pixels, channels);
-        using var small = SKBitmap.Decode(tmp);
-        File.Delete(tmp);
+        using SKBitmap small = Pixels.ToBitmap(pixels, DemoDataset.Size, DemoDataset.Size, channels);
         using var big = small.Resize(new SKImageInfo(size, size, small.ColorType, small.AlphaType), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None));
         using SKData png = big.Encode(SKEncodedImageFormat.Png, 100);
         File.WriteAllBytes(path, png.ToArray());

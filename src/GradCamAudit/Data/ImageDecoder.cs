@@ -113,41 +113,39 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
             : ((int)((long)s * sourceWidth / sourceHeight), s);
     }
 
-    /// <summary>Reads the pixels of the source mapped to the input geometry; a source already at that size is read as is (no copy, which would premultiply).</summary>
+    /// <summary>
+    /// Reads the pixels of the source mapped to the input geometry: resized only when the size differs (a copy at
+    /// the same size would premultiply and lose the colour of transparent pixels), then centre-cropped if needed.
+    /// </summary>
     private byte[] Mapped(SKBitmap source, SKSamplingOptions sampling, Func<SKBitmap, byte[]> read)
     {
-        if (source.Width == width && source.Height == height)
-        {
-            return read(source);
-        }
-        using SKBitmap mapped = Resize(source, sampling);
-        return read(mapped);
-    }
-
-    private SKBitmap Resize(SKBitmap source, SKSamplingOptions sampling)
-    {
         (int rw, int rh) = ResizedSize(source.Width, source.Height);
-        SKBitmap resized = source.Width == rw && source.Height == rh
-            ? source.Copy()
+        using SKBitmap? resized = source.Width == rw && source.Height == rh
+            ? null
             : source.Resize(new SKImageInfo(rw, rh, SKColorType.Rgba8888, SKAlphaType.Unpremul), sampling)
                 ?? throw new SampleException(ReasonCodes.ImageCorrupt, "resize failed");
+        SKBitmap basis = resized ?? source;
         if (rw == width && rh == height)
         {
-            return resized;
+            return read(basis);
         }
-        using (resized)
+        using SKBitmap crop = CentreCrop(basis);
+        return read(crop);
+    }
+
+    /// <summary>The centre (height, width) window, offsets rounded half to even as torchvision's CenterCrop.</summary>
+    private SKBitmap CentreCrop(SKBitmap source)
+    {
+        int left = (int)Math.Round((source.Width - width) / 2.0, MidpointRounding.ToEven);
+        int top = (int)Math.Round((source.Height - height) / 2.0, MidpointRounding.ToEven);
+        var crop = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        ReadOnlySpan<byte> src = source.GetPixelSpan();
+        Span<byte> dst = crop.GetPixelSpan();
+        for (int y = 0; y < height; y++)
         {
-            int left = (int)Math.Round((rw - width) / 2.0, MidpointRounding.ToEven);
-            int top = (int)Math.Round((rh - height) / 2.0, MidpointRounding.ToEven);
-            var crop = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
-            ReadOnlySpan<byte> src = resized.GetPixelSpan();
-            Span<byte> dst = crop.GetPixelSpan();
-            for (int y = 0; y < height; y++)
-            {
-                src.Slice((((top + y) * rw) + left) * 4, width * 4).CopyTo(dst.Slice(y * width * 4, width * 4));
-            }
-            return crop;
+            src.Slice((((top + y) * source.Width) + left) * 4, width * 4).CopyTo(dst.Slice(y * width * 4, width * 4));
         }
+        return crop;
     }
 
     private static byte[] ToRgb(SKBitmap rgba)
