@@ -24,32 +24,37 @@ public static class Commands
     public static RootCommand Build()
     {
         var root = new RootCommand("gradcam-audit: audit a labelled image dataset with Grad-CAM against object masks");
+        root.Options.Add(Verbose);
 
         var config = new Option<string>("--config") { Description = "Audit config (JSON).", Required = true };
         var output = new Option<string?>("--output") { Description = "Output folder (default: output.directory from the config)." };
         var limit = new Option<long?>("--limit") { Description = "Audit only the first N data rows of the manifest." };
-        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a previous run in a non-empty output folder." };
-        var audit = new Command("audit", "Run the audit and write results/, errors.csv, run.json and report.html.") { config, output, limit, overwrite };
-        audit.SetAction((pr, ct) => Guard(async () =>
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a previous run in a non-empty output folder (only the run's own files are removed)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the killed or failed run in the output folder after its last committed part." };
+        var auditTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
+        var audit = new Command("audit", "Run the audit and write results/, errors/, errors.csv, run.json and report.html.") { config, output, limit, overwrite, resume, auditTemplates };
+        audit.SetAction((pr, ct) => Guard(pr, async () =>
         {
+            if (pr.GetValue(resume) && pr.GetValue(overwrite))
+            {
+                throw new UsageException("--resume and --overwrite exclude each other: --resume continues the run in the folder, --overwrite replaces it");
+            }
             AuditOptions options = ConfigLoader.Load(pr.GetValue(config)!, pr.GetValue(output));
             long? n = pr.GetValue(limit);
             if (n is <= 0)
             {
                 throw new UsageException($"--limit must be positive, got {n}");
             }
-            await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite)), Log, ct).ConfigureAwait(false);
-            string report = ReportBuilder.Render(options.Output.Directory, options.Report.TemplateDirectory);
-            Log($"report: {report}");
+            await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates))), Log, ct).ConfigureAwait(false);
         }));
         root.Subcommands.Add(audit);
 
         var run = new Option<string>("--run") { Description = "A finished run's output folder.", Required = true };
         var templates = new Option<string?>("--templates") { Description = "Folder of Scriban templates overriding the embedded ones." };
         var report = new Command("report", "Re-render report.html from a finished run's results (no model needed).") { run, templates };
-        report.SetAction((pr, ct) => Guard(() =>
+        report.SetAction((pr, ct) => Guard(pr, () =>
         {
-            string path = ReportBuilder.Render(Path.GetFullPath(pr.GetValue(run)!), pr.GetValue(templates));
+            string path = ReportBuilder.Render(Path.GetFullPath(pr.GetValue(run)!), TemplatesFolder(pr.GetValue(templates)));
             Log($"report: {path}");
             return Task.CompletedTask;
         }));
@@ -57,7 +62,7 @@ public static class Commands
 
         var dataOut = new Option<string>("--output") { Description = "Folder for manifest.csv, images/ and masks/.", Required = true };
         var makeDemo = new Command("demo-data", "Regenerate the demo audit split (deterministic: identical pixels on every machine).") { dataOut };
-        makeDemo.SetAction((pr, ct) => Guard(() =>
+        makeDemo.SetAction((pr, ct) => Guard(pr, () =>
         {
             int count = DemoDataset.WriteAuditSplit(pr.GetValue(dataOut)!);
             Log($"wrote {count} demo samples to {pr.GetValue(dataOut)}");
@@ -69,7 +74,7 @@ public static class Commands
         var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 6 };
         var perClass = new Option<int>("--per-class") { Description = "Training samples per class.", DefaultValueFactory = _ => 600 };
         var train = new Command("train-demo", "Train the demo CNN on the demo's training split (with its planted shortcut).") { weightsOut, epochs, perClass };
-        train.SetAction((pr, ct) => Guard(() =>
+        train.SetAction((pr, ct) => Guard(pr, () =>
         {
             Torch.Initialise();
             DemoTrainer.Train(pr.GetValue(weightsOut)!, pr.GetValue(perClass), pr.GetValue(epochs), Log);
@@ -94,7 +99,7 @@ public static class Commands
         {
             models, batches, size, rounds, e2eSamples, e2eModels, e2eBatch, work,
         };
-        bench.SetAction((pr, ct) => Guard(async () =>
+        bench.SetAction((pr, ct) => Guard(pr, async () =>
         {
             static int[] Ints(string s) => s.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Torch.Initialise();
@@ -142,8 +147,22 @@ public static class Commands
         return await parsed.InvokeAsync().ConfigureAwait(false);
     }
 
-    private static async Task<int> Guard(Func<Task> body)
+    /// <summary>Prints stack traces of failures (a one-line reason otherwise).</summary>
+    private static readonly Option<bool> Verbose = new("--verbose") { Description = "Print stack traces of failures.", Recursive = true };
+
+    private static string? TemplatesFolder(string? folder)
     {
+        if (folder != null && !Directory.Exists(folder))
+        {
+            throw new UsageException($"--templates: folder '{folder}' does not exist");
+        }
+        return folder == null ? null : Path.GetFullPath(folder);
+    }
+
+    /// <summary>Runs a verb and maps its outcome to the exit code: one line on stderr per failure, the stack trace with --verbose.</summary>
+    private static async Task<int> Guard(ParseResult pr, Func<Task> body)
+    {
+        bool verbose = pr.GetValue(Verbose);
         try
         {
             await body().ConfigureAwait(false);
@@ -159,9 +178,18 @@ public static class Commands
             await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return UsageError;
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (Exception ex)
         {
-            await Console.Error.WriteLineAsync("failed: " + ex).ConfigureAwait(false);
+            string line = ex is OperationCanceledException ? "cancelled" : ex.Message.ReplaceLineEndings(" ");
+            await Console.Error.WriteLineAsync("failed: " + line).ConfigureAwait(false);
+            if (verbose)
+            {
+                await Console.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+            }
+            else
+            {
+                await Console.Error.WriteLineAsync("(run with --verbose for the stack trace)").ConfigureAwait(false);
+            }
             return RuntimeFailure;
         }
     }

@@ -18,8 +18,12 @@ public sealed record DecodedSample(ManifestEntry Entry, byte[] Rgb, byte[] Mask,
 /// A mask pixel is object when any of its R, G, B values is non-zero.
 /// Transient I/O failures are retried with exponential backoff (Polly) before the sample becomes an error.
 /// </summary>
-public sealed class ImageDecoder(int height, int width, PreprocessOptions? preprocess = null)
+public sealed class ImageDecoder(int height, int width, PreprocessOptions? preprocess = null, long maxImagePixels = ImageDecoder.DefaultMaxImagePixels)
+    : Pipeline.ISampleDecoder
 {
+    /// <summary>Default of <c>audit.maxImagePixels</c>: larger images are refused from their header, before any allocation.</summary>
+    public const long DefaultMaxImagePixels = 64_000_000;
+
     private readonly PreprocessOptions pre = preprocess ?? PreprocessOptions.Default;
 
     private static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
@@ -36,36 +40,59 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
 
     public int Width => width;
 
-    /// <summary>Decodes one manifest entry; throws <see cref="SampleException"/> with a reason code on bad input.</summary>
+    /// <summary>
+    /// Decodes one manifest entry; throws <see cref="SampleException"/> with a reason code on bad input. Both headers
+    /// are read first (size limit, mask size), so no pixel memory is allocated for a file that will be refused; any
+    /// exception of the decoder library is that file's corrupt code, never a failure of the run.
+    /// </summary>
     public DecodedSample Decode(ManifestEntry entry)
     {
-        using SKBitmap image = Load(entry.ImagePath, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image");
-        using SKBitmap mask = Load(entry.MaskPath, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask");
-        if (mask.Width != image.Width || mask.Height != image.Height)
+        byte[] imageBytes = ReadBytes(entry.ImagePath, ReasonCodes.ImageMissing, "image");
+        byte[] maskBytes = ReadBytes(entry.MaskPath, ReasonCodes.MaskMissing, "mask");
+        using SKCodec image = OpenCodec(imageBytes, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
+        using SKCodec mask = OpenCodec(maskBytes, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask);
+        if (mask.Info.Width != image.Info.Width || mask.Info.Height != image.Info.Height)
         {
-            throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mask.Width}x{mask.Height} but image is {image.Width}x{image.Height}");
+            throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mask.Info.Width}x{mask.Info.Height} but image is {image.Info.Width}x{image.Info.Height}");
         }
-        byte[] rgb = Mapped(image, ImageSampling, ToRgb);
-        byte[] binary = Mapped(mask, MaskSampling, ToBinary);
-        return new DecodedSample(entry, rgb, binary, image.Width, image.Height);
+        byte[] rgb = Guarded(ReasonCodes.ImageCorrupt, "image", entry.Source.Image, () => { using SKBitmap b = ReadPixels(image, ReasonCodes.ImageCorrupt, "image", entry.Source.Image); return Mapped(b, ImageSampling, ToRgb); });
+        byte[] binary = Guarded(ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask, () => { using SKBitmap b = ReadPixels(mask, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask); return Mapped(b, MaskSampling, ToBinary); });
+        return new DecodedSample(entry, rgb, binary, image.Info.Width, image.Info.Height);
     }
 
     /// <summary>Decodes just the image at model resolution (RGB HWC bytes), for the report.</summary>
-    public byte[] DecodeImage(string path) { using var b = Load(path, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image"); return Mapped(b, ImageSampling, ToRgb); }
+    public byte[] DecodeImage(string path) => DecodeOne(path, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image", ImageSampling, ToRgb);
 
     /// <summary>Decodes just the mask at model resolution (0/1 bytes), for the report.</summary>
-    public byte[] DecodeMask(string path) { using var b = Load(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask"); return Mapped(b, MaskSampling, ToBinary); }
+    public byte[] DecodeMask(string path) => DecodeOne(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", MaskSampling, ToBinary);
 
-    private static SKBitmap Load(string path, string missingCode, string corruptCode, string what)
+    private byte[] DecodeOne(string path, string missingCode, string corruptCode, string what, SKSamplingOptions sampling, Func<SKBitmap, byte[]> read)
     {
-        byte[] bytes;
+        using SKCodec codec = OpenCodec(ReadBytes(path, missingCode, what), corruptCode, what, Path.GetFileName(path));
+        return Guarded(corruptCode, what, Path.GetFileName(path), () => { using SKBitmap b = ReadPixels(codec, corruptCode, what, Path.GetFileName(path)); return Mapped(b, sampling, read); });
+    }
+
+    private static byte[] ReadBytes(string path, string missingCode, string what)
+    {
         try
         {
-            bytes = Retry.Execute(static p => File.ReadAllBytes(p), path);
+            // Only regular files are read: a FIFO would block the read for ever and a device never ends. .NET does
+            // not expose the file type on Unix, but both report a size of 0, as an empty file does: none of them is
+            // opened. Symbolic links are followed (datasets are often linked in).
+            var info = new FileInfo(path);
+            if (info.Exists && info.Length == 0)
+            {
+                throw new SampleException(ReasonCodes.InvalidPath, $"{what} is empty or not a regular file (FIFO, device): {info.Name}");
+            }
+            if (!info.Exists && Directory.Exists(path))
+            {
+                throw new SampleException(ReasonCodes.InvalidPath, $"{what} is a folder, not a file: {info.Name}");
+            }
+            return Retry.Execute(static p => File.ReadAllBytes(p), path);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new SampleException(missingCode, $"{what} file not found: {path}");
+            throw new SampleException(missingCode, $"{what} file not found: {Path.GetFileName(path)}");
         }
         catch (IOException ex)
         {
@@ -75,20 +102,59 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
         {
             throw new SampleException(ReasonCodes.IoError, $"{what} is not readable: {ex.Message}");
         }
-        using var codec = SKCodec.Create(new SKMemoryStream(bytes));
+    }
+
+    /// <summary>Reads the header only; refuses undecodable files and images over the pixel limit before any pixel allocation.</summary>
+    private SKCodec OpenCodec(byte[] bytes, string corruptCode, string what, string name)
+    {
+        SKCodec? codec;
+        try
+        {
+            codec = SKCodec.Create(new SKMemoryStream(bytes));
+        }
+        catch (Exception ex) when (ex is not SampleException)
+        {
+            throw new SampleException(corruptCode, $"{what} header cannot be read ({ex.GetType().Name}: {ex.Message}): {name}");
+        }
         if (codec == null || codec.Info.Width <= 0 || codec.Info.Height <= 0)
         {
-            throw new SampleException(corruptCode, $"{what} is not a decodable image ({bytes.Length} bytes): {path}");
+            codec?.Dispose();
+            throw new SampleException(corruptCode, $"{what} is not a decodable image ({bytes.Length} bytes): {name}");
         }
+        SKImageInfo header = codec.Info;
+        long pixels = (long)header.Width * header.Height;
+        if (pixels > maxImagePixels)
+        {
+            codec.Dispose();
+            throw new SampleException(ReasonCodes.ImageTooLarge, $"{what} is {header.Width}x{header.Height} = {pixels:N0} pixels, over audit.maxImagePixels = {maxImagePixels:N0}: {name}");
+        }
+        return codec;
+    }
+
+    private static SKBitmap ReadPixels(SKCodec codec, string corruptCode, string what, string name)
+    {
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var bitmap = new SKBitmap(info);
         SKCodecResult result = codec.GetPixels(info, bitmap.GetPixels());
         if (result is not SKCodecResult.Success)
         {
             bitmap.Dispose();
-            throw new SampleException(corruptCode, $"{what} is corrupt or truncated ({result}): {path}");
+            throw new SampleException(corruptCode, $"{what} is corrupt or truncated ({result}): {name}");
         }
         return bitmap;
+    }
+
+    /// <summary>Any failure of the decoder library on one file (its own exceptions, out of memory) is that file's reason code.</summary>
+    private static byte[] Guarded(string corruptCode, string what, string name, Func<byte[]> decode)
+    {
+        try
+        {
+            return decode();
+        }
+        catch (Exception ex) when (ex is not SampleException)
+        {
+            throw new SampleException(corruptCode, $"{what} could not be decoded ({ex.GetType().Name}: {ex.Message}): {name}");
+        }
     }
 
     private static readonly SKSamplingOptions MaskSampling = new(SKFilterMode.Nearest, SKMipmapMode.None);

@@ -32,4 +32,18 @@ public static class Pixels
         using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
         return data.ToArray();
     }
+
+    /// <summary>
+    /// JPEG bytes of RGB pixels, downscaled (never upscaled) so the longer side is at most <paramref name="maxSide"/>:
+    /// the report's thumbnails, a few KB each whatever the input size.
+    /// </summary>
+    public static byte[] EncodeJpeg(byte[] rgb, int width, int height, int maxSide, int quality)
+    {
+        using SKBitmap bitmap = ToBitmap(rgb, width, height, 3);
+        double scale = Math.Min(1.0, (double)maxSide / Math.Max(width, height));
+        int w = Math.Max(1, (int)Math.Round(width * scale)), h = Math.Max(1, (int)Math.Round(height * scale));
+        using SKBitmap? small = scale < 1.0 ? bitmap.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear)) : null;
+        using SKData data = (small ?? bitmap).Encode(SKEncodedImageFormat.Jpeg, quality);
+        return data.ToArray();
+    }
 }

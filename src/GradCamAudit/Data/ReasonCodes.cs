@@ -33,12 +33,18 @@ public static class ReasonCodes
     /// <summary>The path points outside the manifest's folder tree or is not a valid path.</summary>
     public const string InvalidPath = "invalid_path";
 
+    /// <summary>The image's header declares more pixels than <c>audit.maxImagePixels</c> (refused before any allocation).</summary>
+    public const string ImageTooLarge = "image_too_large";
+
+    /// <summary>The model gave non-finite logits or maps for the sample (never written to the results).</summary>
+    public const string NonFiniteOutput = "non_finite_output";
+
     /// <summary>Transient I/O failure that persisted after retries.</summary>
     public const string IoError = "io_error";
 
     /// <summary>All codes, in documentation order.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [ImageMissing, ImageCorrupt, MaskMissing, MaskCorrupt, MaskSizeMismatch, UnknownLabel, DuplicateId, MalformedRow, InvalidPath, IoError];
+        [ImageMissing, ImageCorrupt, MaskMissing, MaskCorrupt, MaskSizeMismatch, UnknownLabel, DuplicateId, MalformedRow, InvalidPath, IoError, ImageTooLarge, NonFiniteOutput];
 }
 
 /// <summary>A sample that cannot be audited, with its fixed reason code and a human-readable detail.</summary>

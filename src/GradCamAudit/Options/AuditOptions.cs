@@ -50,7 +50,9 @@ public sealed record AuditSettings(
     double OffObjectLiftThreshold,
     double PointingTolerancePx,
     double IouTopFraction,
-    int PartRows);
+    int PartRows,
+    int Threads,
+    long MaxImagePixels);
 
 /// <summary>Output section: the run folder.</summary>
 public sealed record OutputOptions(string Directory);

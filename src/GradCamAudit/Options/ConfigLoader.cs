@@ -123,6 +123,8 @@ public static class ConfigLoader
             double tol = a.Double("pointingTolerancePx", 15.0, 0, 1e4);
             double q = a.Double("iouTopFraction", 0.15, 1e-6, 1.0);
             int partRows = a.Int("partRows", 2_000, 1, 10_000_000);
+            int threads = a.Int("threads", 0, 0, 1024);
+            double maxPixels = a.Double("maxImagePixels", Data.ImageDecoder.DefaultMaxImagePixels, 1, 1e12);
 
             var o = root.Section("output", required: false);
             string? configuredOut = o.Path("directory", baseDir, mustExist: false, required: false);
@@ -131,6 +133,10 @@ public static class ConfigLoader
             var r = root.Section("report", required: false);
             int gallery = r.Int("galleryMax", 48, 0, 100_000);
             string? templates = r.Path("templateDirectory", baseDir, mustExist: true, required: false);
+            if (templates != null && Directory.Exists(templates) && !File.Exists(System.IO.Path.Combine(templates, "report.sbn")))
+            {
+                errors.Add($"report.templateDirectory: '{templates}' holds no report.sbn");
+            }
 
             root.ReportUnknownKeys();
             if (errors.Count > 0)
@@ -142,7 +148,8 @@ public static class ConfigLoader
                 new DatasetOptions(manifest, classes),
                 new ModelOptions(arch, weights, weightsFormat, head, numClasses, size[0], size[1], target, mean, std,
                     new PreprocessOptions(resize, shorter, interpolation, (float)valueScale)),
-                new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows),
+                new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows,
+                    threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels),
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates));
         }

@@ -1,213 +1,201 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using GradCamAudit.Data;
 using GradCamAudit.Modeling;
 using GradCamAudit.Options;
+using GradCamAudit.Reporting;
 using GradCamAudit.Results;
 using TorchSharp;
 
 namespace GradCamAudit.Pipeline;
 
 /// <summary>Per-run flags from the command line.</summary>
-public sealed record RunRequest(long? Limit, bool Overwrite);
+public sealed record RunRequest(long? Limit, bool Overwrite, bool Resume = false, string? TemplateDirectory = null);
 
 /// <summary>
-/// The streaming audit: manifest → decode (parallel, bounded prefetch) → device (explain + score) → writers.
-/// Stages are joined by bounded channels, so memory stays flat whatever the dataset size; a failure in any
-/// stage completes the channels with the exception and surfaces from <see cref="RunAsync"/>.
+/// One audit, start to finish: validate everything (config, manifest header, templates, output folder, weights, model
+/// probe) before the output folder is touched; then mark the folder <c>running</c>, stream the rows through the
+/// <see cref="StagePipeline"/> into committed parts, assemble errors.csv, render the report and mark the run
+/// <c>complete</c>. A failure marks it <c>failed</c> with the reason and keeps every committed part; a killed run keeps
+/// <c>running</c>, and <see cref="RunRequest.Resume"/> continues either after the last committed part.
 /// </summary>
 public static class AuditRunner
 {
-    /// <summary>Names of the files and folders a run writes into its output folder.</summary>
-    public static readonly string[] Artefacts = ["results", "errors.csv", "run.json", "report.html"];
-
-    public static async Task<RunManifest> RunAsync(AuditOptions options, RunRequest request, Action<string> log, CancellationToken ct = default)
+    public static async Task<RunManifest> RunAsync(AuditOptions options, RunRequest request, Action<string> log, CancellationToken ct = default, PipelineHooks? hooks = null)
     {
         var total = Stopwatch.StartNew();
-        PrepareOutput(options.Output.Directory, request.Overwrite);
+        if (request.Resume && request.Overwrite)
+        {
+            throw new UsageException("--resume continues the run in the output folder and --overwrite replaces it: give one of them");
+        }
+        var folder = new RunFolder(options.Output.Directory);
+        RunFolderKind kind = folder.Inspect(out string? foreign);
+        if (kind == RunFolderKind.Foreign)
+        {
+            throw new UsageException($"output folder '{folder.Directory}' is not a run folder of this tool: {foreign}; choose another --output");
+        }
+        RunManifest? previous = request.Resume && kind == RunFolderKind.Run ? LoadPrevious(folder) : null;
+        if (kind != RunFolderKind.Empty && !request.Overwrite && previous == null)
+        {
+            throw new UsageException($"output folder '{folder.Directory}' is not empty; pass --overwrite to replace a previous run or --resume to continue it");
+        }
+
         var manifest = new ManifestReader(options.Dataset.Manifest, options.Dataset.Classes);
-        Torch.Initialise();
+        ReportBuilder.CheckTemplate(request.TemplateDirectory ?? options.Report.TemplateDirectory);
+        string configHash = RunHashes.Config(options);
+        string weightsHash = Hashing.Sha256File(options.Model.Weights);
+        string manifestHash = Hashing.Sha256File(options.Dataset.Manifest);
+        if (previous != null)
+        {
+            RunHashes.CheckResumable(previous, configHash, manifestHash, weightsHash, manifest.ExtraColumns);
+            if (previous.Status == RunStatus.Complete)
+            {
+                log($"the run in '{folder.Directory}' is complete ({previous.Counts.ManifestRows} rows): nothing to resume");
+                return previous;
+            }
+            options = options with { Audit = options.Audit with { Threads = previous.Threads, BatchSize = previous.BatchSizeUsed } };
+        }
+
+        Torch.Initialise(options.Audit.Threads);
         torch.Device device = LoadedModel.ResolveDevice(options.Audit.Device);
-        log($"device {device}; loading {options.Model.Architecture} from {options.Model.Weights}");
-        using LoadedModel model = LoadedModel.Load(options.Model, device);
-        using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes);
-        (int camH, int camW) = scorer.Probe();
-        log($"target layer '{model.TargetPath}' gives a {camH}x{camW} map at input {options.Model.InputHeight}x{options.Model.InputWidth}; Grad-CAM by {scorer.Method}"
-            + (scorer.ClosedFormDifference is double d ? $" (closed form vs autograd on a probe batch: max relative difference {d:E1})" : ""));
+        log($"device {device}, {options.Audit.Threads} threads; loading {options.Model.Architecture} from {options.Model.Weights}");
+        LoadedModel model = LoadedModel.Load(options.Model, device);
+        bool disposeModel = true;
+        try
+        {
+            using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes);
+            (int camH, int camW) = scorer.Probe();
+            log($"target layer '{model.TargetPath}' gives a {camH}x{camW} map at input {options.Model.InputHeight}x{options.Model.InputWidth}; Grad-CAM by {scorer.Method}"
+                + (scorer.ClosedFormDifference is double d ? $" (closed form vs autograd on a probe batch: max relative difference {d:E1})" : ""));
+            var warnings = CoarseMapWarnings(model, options.Model, camH, camW);
+            foreach (string w in warnings)
+            {
+                log("warning: " + w);
+            }
+            double loadSeconds = total.Elapsed.TotalSeconds;
+
+            // Everything is validated: only now is the output folder changed.
+            long skipThrough = 0;
+            PartCoverage[] committed = [];
+            if (previous != null)
+            {
+                committed = await RunParts.DiscardUncommittedAsync(folder, ct).ConfigureAwait(false);
+                skipThrough = committed.Length == 0 ? 0 : committed[^1].LastRow;
+                log($"resuming run {previous.RunId}: {committed.Length} committed parts ({committed.Sum(p => p.RowCount)} rows, through manifest row {skipThrough})");
+            }
+            else if (kind == RunFolderKind.Run || kind == RunFolderKind.Unrelated)
+            {
+                folder.DeleteRunArtefacts();
+            }
+            Directory.CreateDirectory(folder.Directory);
+            string runId = previous?.RunId ?? $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
+            var run = new RunManifest(
+                runId, ToolInfo.Version, RunStatus.Running, null, previous?.StartedUtc ?? DateTimeOffset.UtcNow, null,
+                options.ConfigPath, configHash, weightsHash, options.Dataset.Manifest, manifestHash,
+                device.ToString(), options.Audit.Threads, options.Audit.BatchSize, model.TargetPath, scorer.Method, camH, camW, warnings,
+                new RunCounts(0, 0, 0, committed.Length), new RunTimings(0, 0, 0, 0, loadSeconds), options, manifest.ExtraColumns);
+            folder.SaveManifest(run);
+            PausePoints.Reach("started");
+
+            var metadata = new Dictionary<string, string> { [ResultsSchema.RunIdKey] = runId, [ResultsSchema.ConfigHashKey] = configHash };
+            var committer = new PartCommitter(folder, manifest.ExtraColumns, options.Audit.PartRows, metadata, committed.Length);
+            var timings = new StageTimings();
+            var decoder = new ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels);
+            var pipeline = new StagePipeline(
+                hooks?.Decoder?.Invoke(decoder) ?? decoder,
+                hooks?.Scorer?.Invoke(scorer) ?? scorer,
+                hooks?.Sink?.Invoke(new CommitSink(committer)) ?? new CommitSink(committer),
+                options.Audit, timings, log);
+            var pass = Stopwatch.StartNew();
+            try
+            {
+                await pipeline.RunAsync(manifest.Read(request.Limit).Where(e => e.Source.Row > skipThrough), ct).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                committer.Seal();
+                disposeModel = pipeline.Settled;
+                await MarkFailedAsync(folder, run, ex, ct).ConfigureAwait(false);
+                throw;
+            }
+
+            PartCoverage[] parts = await RunParts.ReadAllAsync(folder, ct).ConfigureAwait(false);
+            RunParts.AssembleErrors(folder, parts);
+            long errors = parts.Sum(p => p.ErrorRows), rows = parts.Sum(p => p.RowCount);
+            run = run with
+            {
+                Counts = new RunCounts(rows, rows - errors, errors, parts.Length),
+                Timings = new RunTimings(pass.Elapsed.TotalSeconds, timings.DecodeSeconds, timings.ComputeSeconds, timings.WriteSeconds, loadSeconds),
+            };
+            folder.SaveManifest(run);
+            log($"audited {run.Counts.Audited} of {run.Counts.ManifestRows} rows ({run.Counts.Errors} errors) in {pass.Elapsed.TotalSeconds:F1} s (model load and probe {loadSeconds:F1} s)");
+            try
+            {
+                ReportBuilder.Render(folder.Directory, request.TemplateDirectory);
+            }
+            catch (Exception ex)
+            {
+                await MarkFailedAsync(folder, run, new InvalidOperationException($"report: {ex.Message}", ex), ct).ConfigureAwait(false);
+                throw;
+            }
+            run = run with { Status = RunStatus.Complete, FinishedUtc = DateTimeOffset.UtcNow };
+            folder.SaveManifest(run);
+            log($"report: {folder.ReportPath}");
+            return run;
+        }
+        finally
+        {
+            // A stage stuck in a native call past the grace period may still use the model: leave it to process exit.
+            if (disposeModel)
+            {
+                model.Dispose();
+            }
+        }
+    }
+
+    private static RunManifest LoadPrevious(RunFolder folder)
+    {
+        try
+        {
+            return folder.LoadManifest() ?? throw new UsageException($"--resume: '{folder.Directory}' holds parts but no run.json, so what was run cannot be checked; use --overwrite to start again");
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new UsageException($"--resume: {ex.Message}");
+        }
+    }
+
+    private static async Task MarkFailedAsync(RunFolder folder, RunManifest run, Exception ex, CancellationToken ct)
+    {
+        try
+        {
+            PartCoverage[] parts = await RunParts.ReadAllAsync(folder, CancellationToken.None).ConfigureAwait(false);
+            RunParts.AssembleErrors(folder, parts);
+            long errors = parts.Sum(p => p.ErrorRows), rows = parts.Sum(p => p.RowCount);
+            string reason = ex is OperationCanceledException && ct.IsCancellationRequested ? "cancelled" : ex.Message;
+            folder.SaveManifest(run with { Status = RunStatus.Failed, FailureReason = reason, FinishedUtc = DateTimeOffset.UtcNow, Counts = new RunCounts(rows, rows - errors, errors, parts.Length) });
+        }
+        catch (Exception secondary) when (secondary is IOException or UnauthorizedAccessException)
+        {
+            // The disk that failed the run may refuse this too: run.json then still says "running", which resume accepts.
+        }
+    }
+
+    private static List<string> CoarseMapWarnings(LoadedModel model, ModelOptions m, int camH, int camW)
+    {
         var warnings = new List<string>();
         if (camH < 7 || camW < 7)
         {
-            warnings.Add($"The target layer '{model.TargetPath}' gives only a {camH}x{camW} map at input {options.Model.InputHeight}x{options.Model.InputWidth}: too coarse to localise objects"
+            warnings.Add($"The target layer '{model.TargetPath}' gives only a {camH}x{camW} map at input {m.InputHeight}x{m.InputWidth}: too coarse to localise objects"
                 + (model.FinerTarget != null ? $"; try the higher-resolution layer '{model.FinerTarget}' (model.targetLayer) or a larger input." : "; choose an earlier layer or a larger input."));
         }
-        foreach (string w in warnings)
-        {
-            log("warning: " + w);
-        }
-
-        string runId = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
-        string configHash = Hashing.Sha256File(options.ConfigPath);
-        var metadata = new Dictionary<string, string> { [ResultsSchema.RunIdKey] = runId, [ResultsSchema.ConfigHashKey] = configHash };
-        var writer = new ParquetPartWriter(Path.Combine(options.Output.Directory, "results"), manifest.ExtraColumns, options.Audit.PartRows, metadata);
-        using var errors = new ErrorWriter(Path.Combine(options.Output.Directory, "errors.csv"));
-        var decoder = new ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess);
-        var timings = new StageTimings();
-
-        var decoded = Channel.CreateBounded<DecodedBatch>(new BoundedChannelOptions(options.Audit.PrefetchBatches) { SingleReader = true, SingleWriter = true });
-        var scored = Channel.CreateBounded<ScoredBatch>(new BoundedChannelOptions(options.Audit.PrefetchBatches) { SingleReader = true, SingleWriter = true });
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-
-        Task produce = Task.Run(() => ProduceAsync(manifest, request.Limit, decoder, options.Audit, decoded.Writer, timings, cts.Token), cts.Token);
-        Task compute = Task.Run(() => ComputeAsync(scorer, decoded.Reader, scored.Writer, timings, log, cts.Token), cts.Token);
-        Task write = Task.Run(() => WriteAsync(writer, errors, scored.Reader, timings, cts.Token), cts.Token);
-        try
-        {
-            await Task.WhenAll(produce, compute, write).ConfigureAwait(false);
-        }
-        catch
-        {
-            await cts.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        var counts = new RunCounts(writer.RowsWritten + errors.Count, writer.RowsWritten, errors.Count, writer.PartsWritten);
-        var run = new RunManifest(
-            runId, ToolInfo.Version, DateTimeOffset.UtcNow, options.ConfigPath, configHash,
-            Hashing.Sha256File(options.Model.Weights), options.Dataset.Manifest, Hashing.Sha256File(options.Dataset.Manifest),
-            device.ToString(), model.TargetPath, scorer.Method, camH, camW, warnings, counts,
-            new RunTimings(total.Elapsed.TotalSeconds, timings.DecodeSeconds, timings.ComputeSeconds, timings.WriteSeconds),
-            options, manifest.ExtraColumns);
-        run.Save(Path.Combine(options.Output.Directory, "run.json"));
-        log($"audited {counts.Audited} of {counts.ManifestRows} rows ({counts.Errors} errors) in {total.Elapsed.TotalSeconds:F1} s");
-        return run;
+        return warnings;
     }
 
-    /// <summary>Refuses a non-empty output folder unless overwriting; with overwrite removes only the run's own artefacts.</summary>
-    public static void PrepareOutput(string directory, bool overwrite)
+    /// <summary>The write stage's sink: batches go to the part committer.</summary>
+    private sealed class CommitSink(PartCommitter committer) : IResultSink
     {
-        if (Directory.Exists(directory) && Directory.EnumerateFileSystemEntries(directory).Any())
-        {
-            if (!overwrite)
-            {
-                throw new UsageException($"output folder '{directory}' is not empty; pass --overwrite to replace a previous run");
-            }
-            foreach (string name in Artefacts)
-            {
-                string p = Path.Combine(directory, name);
-                if (Directory.Exists(p))
-                {
-                    Directory.Delete(p, recursive: true);
-                }
-                else if (File.Exists(p))
-                {
-                    File.Delete(p);
-                }
-            }
-        }
-        Directory.CreateDirectory(directory);
-    }
+        public Task AddAsync(ScoredBatch batch, CancellationToken ct) => committer.AddAsync(batch.Rows, batch.Errors, ct);
 
-    private static async Task ProduceAsync(ManifestReader manifest, long? limit, ImageDecoder decoder, AuditSettings settings, ChannelWriter<DecodedBatch> output, StageTimings timings, CancellationToken ct)
-    {
-        try
-        {
-            var pending = new List<ManifestEntry>(settings.BatchSize);
-            var errors = new List<SampleError>();
-            foreach (ManifestEntry entry in manifest.Read(limit))
-            {
-                if (entry.ErrorCode != null)
-                {
-                    errors.Add(new SampleError(entry.Source.Row, entry.Source.SampleId, entry.Source.Image, entry.ErrorCode, entry.ErrorDetail ?? ""));
-                    continue;
-                }
-                pending.Add(entry);
-                if (pending.Count == settings.BatchSize)
-                {
-                    await output.WriteAsync(Decode(pending, errors, decoder, settings.DecodeWorkers, timings), ct).ConfigureAwait(false);
-                    pending = new List<ManifestEntry>(settings.BatchSize);
-                    errors = [];
-                }
-            }
-            if (pending.Count > 0 || errors.Count > 0)
-            {
-                await output.WriteAsync(Decode(pending, errors, decoder, settings.DecodeWorkers, timings), ct).ConfigureAwait(false);
-            }
-            output.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            output.TryComplete(ex);
-            throw;
-        }
-    }
-
-    private static DecodedBatch Decode(List<ManifestEntry> entries, List<SampleError> errors, ImageDecoder decoder, int workers, StageTimings timings)
-    {
-        long start = Stopwatch.GetTimestamp();
-        var results = new DecodedSample?[entries.Count];
-        var failures = new SampleError?[entries.Count];
-        Parallel.For(0, entries.Count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i =>
-        {
-            ManifestEntry e = entries[i];
-            try
-            {
-                results[i] = decoder.Decode(e);
-            }
-            catch (SampleException ex)
-            {
-                failures[i] = new SampleError(e.Source.Row, e.Source.SampleId, e.Source.Image, ex.ReasonCode, ex.Message);
-            }
-        });
-        errors.AddRange(failures.Where(f => f != null)!);
-        timings.AddDecode(Stopwatch.GetElapsedTime(start));
-        return new DecodedBatch(results.Where(r => r != null).ToArray()!, errors);
-    }
-
-    private static async Task ComputeAsync(BatchScorer scorer, ChannelReader<DecodedBatch> input, ChannelWriter<ScoredBatch> output, StageTimings timings, Action<string> log, CancellationToken ct)
-    {
-        try
-        {
-            long done = 0;
-            long lastLog = Stopwatch.GetTimestamp();
-            await foreach (DecodedBatch batch in input.ReadAllAsync(ct).ConfigureAwait(false))
-            {
-                long start = Stopwatch.GetTimestamp();
-                ScoredBatch result = scorer.Score(batch);
-                timings.AddCompute(Stopwatch.GetElapsedTime(start));
-                done += batch.Samples.Count + batch.Errors.Count;
-                if (Stopwatch.GetElapsedTime(lastLog) > TimeSpan.FromSeconds(5))
-                {
-                    log($"{done} rows processed");
-                    lastLog = Stopwatch.GetTimestamp();
-                }
-                await output.WriteAsync(result, ct).ConfigureAwait(false);
-            }
-            output.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            output.TryComplete(ex);
-            throw;
-        }
-    }
-
-    private static async Task WriteAsync(ParquetPartWriter writer, ErrorWriter errors, ChannelReader<ScoredBatch> input, StageTimings timings, CancellationToken ct)
-    {
-        await foreach (ScoredBatch batch in input.ReadAllAsync(ct).ConfigureAwait(false))
-        {
-            long start = Stopwatch.GetTimestamp();
-            foreach (ResultRow row in batch.Rows)
-            {
-                await writer.AddAsync(row, ct).ConfigureAwait(false);
-            }
-            foreach (SampleError e in batch.Errors)
-            {
-                errors.Write(e);
-            }
-            timings.AddWrite(Stopwatch.GetElapsedTime(start));
-        }
-        long flush = Stopwatch.GetTimestamp();
-        await writer.FlushAsync(ct).ConfigureAwait(false);
-        timings.AddWrite(Stopwatch.GetElapsedTime(flush));
+        public Task CompleteAsync(CancellationToken ct) => committer.CompleteAsync(evenIfEmpty: true, ct);
     }
 }

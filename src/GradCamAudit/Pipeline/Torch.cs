@@ -3,12 +3,15 @@ using TorchSharp;
 
 namespace GradCamAudit.Pipeline;
 
-/// <summary>One-time TorchSharp process settings (thread counts may only be set once, before parallel work).</summary>
+/// <summary>
+/// TorchSharp process settings. The intra-op thread count is set on purpose (LibTorch would follow the machine, and
+/// float reductions then differ between machines): <c>audit.threads</c>, default the core count. The inter-op count
+/// may only be set once, before any parallel work.
+/// </summary>
 public static class Torch
 {
     private static readonly Lazy<bool> Once = new(() =>
     {
-        torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
         try
         {
             torch.set_num_interop_threads(1);
@@ -20,5 +23,9 @@ public static class Torch
         return true;
     });
 
-    public static void Initialise() => _ = Once.Value;
+    public static void Initialise(int? threads = null)
+    {
+        _ = Once.Value;
+        torch.set_num_threads(threads ?? Math.Max(1, Environment.ProcessorCount));
+    }
 }

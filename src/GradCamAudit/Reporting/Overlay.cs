@@ -81,9 +81,15 @@ public static class Overlay
         return output;
     }
 
-    /// <summary>A PNG data URI of RGB HWC pixels.</summary>
-    public static string PngDataUri(byte[] rgb, int height, int width) =>
-        "data:image/png;base64," + Convert.ToBase64String(Pixels.EncodePng(rgb, width, height, 3));
+    /// <summary>Longer side of a gallery thumbnail in pixels (the page shows them at 128 CSS pixels).</summary>
+    public const int ThumbnailSide = 128;
+
+    /// <summary>JPEG quality of the thumbnails: about 2 to 6 KB each.</summary>
+    public const int ThumbnailQuality = 82;
+
+    /// <summary>A JPEG data URI of RGB HWC pixels, at most <see cref="ThumbnailSide"/> pixels on the longer side.</summary>
+    public static string ThumbnailDataUri(byte[] rgb, int height, int width) =>
+        "data:image/jpeg;base64," + Convert.ToBase64String(Pixels.EncodeJpeg(rgb, width, height, ThumbnailSide, ThumbnailQuality));
 
     private static bool IsEdge(byte[] mask, int x, int y, int height, int width) =>
         x == 0 || y == 0 || x == width - 1 || y == height - 1

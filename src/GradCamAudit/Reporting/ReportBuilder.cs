@@ -18,33 +18,86 @@ public static class ReportBuilder
 {
     public const string TemplateName = "report.sbn";
 
+    /// <summary>
+    /// The most characters a report may have. The page is bounded by the gallery caps (cards of three thumbnails of a
+    /// few KB) and the class count (the confusion matrix); a page past this budget is a failure, never a truncation.
+    /// </summary>
+    public static long OutputBudgetChars { get; set; } = 256L * 1024 * 1024;
+
     public static string Render(string runDirectory, string? templateDirectory)
     {
-        string runJson = Path.Combine(runDirectory, "run.json");
-        if (!File.Exists(runJson))
+        var folder = new RunFolder(runDirectory);
+        RunManifest run;
+        try
         {
-            throw new ConfigException($"--run: '{runDirectory}' holds no run.json (not a finished run folder)");
+            run = folder.LoadManifest() ?? throw new ConfigException($"--run: '{runDirectory}' holds no run.json (not a run folder)");
         }
-        RunManifest run = RunManifest.Load(runJson);
+        catch (InvalidDataException ex)
+        {
+            throw new ConfigException($"--run: {ex.Message}");
+        }
         Template template = LoadTemplate(templateDirectory ?? run.Config.Report.TemplateDirectory);
         ReportModel model = BuildModel(runDirectory, run);
+        RunFolder.WriteAtomic(folder.ReportPath, s => RenderTo(template, model, s), pausePoint: "report-written");
+        return folder.ReportPath;
+    }
+
+    /// <summary>
+    /// Parses the template (embedded or the override) and renders it once against a small synthetic report, so a broken
+    /// override fails when a run starts, with file, line and column, not after the audit.
+    /// </summary>
+    public static void CheckTemplate(string? templateDirectory)
+    {
+        Template template = LoadTemplate(templateDirectory);
+        try
+        {
+            RenderTo(template, ReportSamples.Synthetic(), Stream.Null);
+        }
+        catch (Scriban.Syntax.ScriptRuntimeException ex)
+        {
+            throw new ConfigException($"report template {template.SourceFilePath}: {ex.Message}");
+        }
+    }
+
+    /// <summary>Renders with Scriban's silent limits set on purpose: no output truncation, no loop cap, an explicit budget that throws.</summary>
+    public static void RenderTo(Template template, ReportModel model, Stream stream)
+    {
+        using var text = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+        using var budget = new BudgetWriter(text, OutputBudgetChars);
         var globals = new ScriptObject();
         globals.Import(model);
-        var context = new TemplateContext { StrictVariables = true };
+        var context = new TemplateContext
+        {
+            StrictVariables = true,
+            LimitToString = 0, // Scriban's default (1,048,576) silently cuts the page and appends "..."
+            LoopLimit = 0, // Scriban's default (1,000 iterations across nested loops) stops large confusion matrices
+            RecursiveLimit = 100,
+        };
+        context.PushOutput(new TextWriterOutput(budget));
         context.PushGlobal(globals);
-        string html = template.Render(context);
-        string path = Path.Combine(runDirectory, "report.html");
-        File.WriteAllText(path, html);
-        return path;
+        try
+        {
+            template.Render(context);
+        }
+        catch (Exception ex) when (budget.Exceeded && ex is not BudgetExceededException)
+        {
+            // Scriban wraps what the output throws: surface the budget itself.
+            throw new BudgetExceededException(OutputBudgetChars, ex);
+        }
+        budget.Flush();
     }
 
     /// <summary>Parses the template now, failing with every message (file, line, column).</summary>
     public static Template LoadTemplate(string? templateDirectory)
     {
-        string? custom = templateDirectory == null ? null : Path.Combine(templateDirectory, TemplateName);
         string text, source;
-        if (custom != null && File.Exists(custom))
+        if (templateDirectory != null)
         {
+            string custom = Path.Combine(templateDirectory, TemplateName);
+            if (!File.Exists(custom))
+            {
+                throw new ConfigException($"templates: '{templateDirectory}' holds no {TemplateName}");
+            }
             (text, source) = (File.ReadAllText(custom), custom);
         }
         else
@@ -65,6 +118,12 @@ public static class ReportBuilder
     public static ReportModel BuildModel(string runDirectory, RunManifest run)
     {
         List<ReportRow> rows = ResultsReader.ReadRows(runDirectory);
+        string runNote = run.Status switch
+        {
+            RunStatus.Failed => $"This run failed ({run.FailureReason}): the report shows the {rows.Count} rows committed before the failure.",
+            RunStatus.Running => $"This run did not finish (killed, or still running): the report shows the {rows.Count} rows committed so far; continue it with --resume.",
+            _ => "",
+        };
         IReadOnlyList<string> classes = run.Config.Dataset.Classes;
         AuditOptions cfg = run.Config;
         long audited = rows.Count;
@@ -98,6 +157,10 @@ public static class ReportBuilder
 
         double? MeanLift(IEnumerable<ReportRow> rs) { var v = rs.Where(r => r.PredEnergyLift.HasValue).Select(r => r.PredEnergyLift!.Value).ToList(); return v.Count == 0 ? null : v.Average(); }
         var notes = new List<string>(run.Warnings);
+        if (runNote.Length > 0)
+        {
+            notes.Insert(0, runNote);
+        }
         long emptyMasks = rows.Count(r => (r.MaskFraction ?? 0) <= 0);
         if (emptyMasks > 0)
         {
@@ -107,7 +170,7 @@ public static class ReportBuilder
         var headline = new Headline(run.Counts.ManifestRows, run.Counts.Errors, audited, Pct(audited == 0 ? null : (double)correct / audited),
             flagged.Count, rfwr.Count, rows.Count(r => r.OffObject == true),
             F(MeanLift(rows.Where(r => r.Correct))), F(MeanLift(rows.Where(r => !r.Correct))), emptyMasks, verdict);
-        var header = new RunHeader(run.RunId, cfg.Name, run.ToolVersion, run.FinishedUtc.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
+        var header = new RunHeader(run.RunId, cfg.Name, run.ToolVersion, (run.FinishedUtc ?? run.StartedUtc).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             run.Device, cfg.Model.Architecture, $"{run.TargetLayer} ({run.CamMethod})", $"{run.CamHeight}x{run.CamWidth}", $"{cfg.Model.InputHeight}x{cfg.Model.InputWidth}",
             run.WeightsSha256[..12], run.ConfigSha256[..12], run.ManifestPath, $"{run.Timings.TotalSeconds:F1} s",
             run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold);
@@ -151,11 +214,11 @@ public static class ReportBuilder
             {
                 mask = null;
             }
-            imageUri = Overlay.PngDataUri(Overlay.Blend(rgb, null, mask, h, w), h, w);
+            imageUri = Overlay.ThumbnailDataUri(Overlay.Blend(rgb, null, mask, h, w), h, w);
             if (maps != null && maps.PredCam.Length == r.CamHeight * r.CamWidth)
             {
-                predUri = Overlay.PngDataUri(Overlay.Blend(rgb, Overlay.Upsample(maps.PredCam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w);
-                trueUri = Overlay.PngDataUri(Overlay.Blend(rgb, Overlay.Upsample(maps.TrueCam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w);
+                predUri = Overlay.ThumbnailDataUri(Overlay.Blend(rgb, Overlay.Upsample(maps.PredCam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w);
+                trueUri = Overlay.ThumbnailDataUri(Overlay.Blend(rgb, Overlay.Upsample(maps.TrueCam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w);
             }
         }
         catch (SampleException)

@@ -8,20 +8,42 @@ namespace GradCamAudit.Results;
 /// <summary>Row counts of a run: every manifest row is either audited or an error.</summary>
 public sealed record RunCounts(long ManifestRows, long Audited, long Errors, int Parts);
 
-/// <summary>Wall-clock seconds of the run, and the busy seconds of each stage (stages overlap).</summary>
-public sealed record RunTimings(double TotalSeconds, double DecodeSeconds, double ComputeSeconds, double WriteSeconds);
+/// <summary>
+/// Wall-clock seconds of the data pass (<paramref name="TotalSeconds"/>: manifest rows to committed parts, what tools
+/// that time only the data pass compare with), the model loading and probe before it, and the busy seconds of each
+/// stage (stages overlap).
+/// </summary>
+public sealed record RunTimings(double TotalSeconds, double DecodeSeconds, double ComputeSeconds, double WriteSeconds, double LoadSeconds = 0);
 
-/// <summary>run.json: provenance of a run (tool, config, hashes, device, timings, counts).</summary>
+/// <summary>The lifecycle of a run folder, recorded in run.json.</summary>
+public static class RunStatus
+{
+    /// <summary>Written at the start; a folder still saying so after the process ended was killed.</summary>
+    public const string Running = "running";
+
+    /// <summary>Every row committed and report.html written.</summary>
+    public const string Complete = "complete";
+
+    /// <summary>Stopped by a failure (see failureReason); committed parts stay valid.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>run.json: provenance of a run (tool, config, hashes, device, timings, counts) and its status.</summary>
 public sealed record RunManifest(
     string RunId,
     string ToolVersion,
-    DateTimeOffset FinishedUtc,
+    string Status,
+    string? FailureReason,
+    DateTimeOffset StartedUtc,
+    DateTimeOffset? FinishedUtc,
     string ConfigPath,
     string ConfigSha256,
     string WeightsSha256,
     string ManifestPath,
     string ManifestSha256,
     string Device,
+    int Threads,
+    int BatchSizeUsed,
     string TargetLayer,
     string CamMethod,
     int CamHeight,
@@ -39,10 +61,19 @@ public sealed record RunManifest(
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    public void Write(Stream stream) => JsonSerializer.Serialize(stream, this, Json);
 
-    public static RunManifest Load(string path) =>
-        JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"empty run manifest: {path}");
+    public static RunManifest Load(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"empty run manifest: {path}");
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"'{path}' is not a run.json of this tool version: {ex.Message}", ex);
+        }
+    }
 }
 
 /// <summary>SHA-256 of files, lower-case hex.</summary>

@@ -63,3 +63,81 @@ public sealed class ImageDecoderTests
         Assert.False(labels.TryResolve("Cat", out _));
     }
 }
+
+/// <summary>Decoder limits: absurd headers are refused from the header, before any pixel allocation.</summary>
+public sealed class ImageDecoderLimitTests
+{
+    private static ManifestEntry Entry(string image, string mask) =>
+        new(new ManifestRow(1, "s", Path.GetFileName(image), "0", Path.GetFileName(mask), []), 0, image, mask, null, null);
+
+    /// <summary>A PNG that declares <paramref name="width"/> x <paramref name="height"/> pixels in its header and carries no pixel data (an empty IDAT).</summary>
+    private static byte[] HeaderOnlyPng(int width, int height)
+    {
+        var png = new List<byte> { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A };
+        void Chunk(string type, byte[] data)
+        {
+            png.AddRange(BigEndian(data.Length));
+            byte[] typed = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
+            png.AddRange(typed);
+            png.AddRange(BigEndian((int)Crc32(typed)));
+        }
+        Chunk("IHDR", [.. BigEndian(width), .. BigEndian(height), 8, 2, 0, 0, 0]);
+        Chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]); // a zlib stream of nothing: pixels truncated
+        Chunk("IEND", []);
+        return [.. png];
+    }
+
+    private static byte[] BigEndian(int v) => [(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v];
+
+    private static uint Crc32(byte[] data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+            }
+        }
+        return ~crc;
+    }
+
+    [Fact]
+    public void AbsurdHeader_IsImageTooLarge_NotAnAllocation()
+    {
+        string dir = TestPaths.NewTempDir("huge");
+        string image = Path.Combine(dir, "huge.png"), mask = Path.Combine(dir, "mask.png");
+        File.WriteAllBytes(image, HeaderOnlyPng(30_000, 30_000));
+        File.WriteAllBytes(mask, HeaderOnlyPng(30_000, 30_000));
+        var ex = Assert.Throws<SampleException>(() => new ImageDecoder(64, 64).Decode(Entry(image, mask)));
+        Assert.Equal(ReasonCodes.ImageTooLarge, ex.ReasonCode);
+        Assert.Contains("900,000,000 pixels", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ImageOverTheConfiguredLimit_IsImageTooLarge()
+    {
+        string dir = TestPaths.NewTempDir("limit");
+        using var bitmap = new SKBitmap(40, 30);
+        using SKData data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        string image = Path.Combine(dir, "a.png");
+        File.WriteAllBytes(image, data.ToArray());
+        Assert.Equal(64, new ImageDecoder(8, 8, null, maxImagePixels: 1_200).Decode(Entry(image, image)).Mask.Length);
+        Assert.Equal(ReasonCodes.ImageTooLarge, Assert.Throws<SampleException>(() => new ImageDecoder(8, 8, null, maxImagePixels: 1_199).Decode(Entry(image, image))).ReasonCode);
+    }
+
+    [Fact]
+    public void TruncatedPixelData_IsImageCorrupt_AndAFifoIsInvalidPathWithoutBlocking()
+    {
+        string dir = TestPaths.NewTempDir("trunc");
+        string image = Path.Combine(dir, "h.png");
+        File.WriteAllBytes(image, HeaderOnlyPng(16, 16)); // a valid header, no IDAT
+        Assert.Equal(ReasonCodes.ImageCorrupt, Assert.Throws<SampleException>(() => new ImageDecoder(8, 8).Decode(Entry(image, image))).ReasonCode);
+
+        string fifo = Path.Combine(dir, "fifo.png");
+        System.Diagnostics.Process.Start("mkfifo", [fifo])!.WaitForExit();
+        Assert.True(File.Exists(fifo));
+        Assert.Equal(ReasonCodes.InvalidPath, Assert.Throws<SampleException>(() => new ImageDecoder(8, 8).Decode(Entry(fifo, fifo))).ReasonCode);
+    }
+}

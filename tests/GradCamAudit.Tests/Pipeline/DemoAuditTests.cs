@@ -1,6 +1,7 @@
 using GradCamAudit.Data;
 using GradCamAudit.Demo;
 using GradCamAudit.Reporting;
+using GradCamAudit.Results;
 using Xunit;
 
 namespace GradCamAudit.Tests.Pipeline;
@@ -123,17 +124,52 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
     }
 
     [Fact]
-    public void Report_IsSelfContained_AndShowsTheFlaggedGallery()
+    public void Report_IsWholeAndSelfContained_WithEveryAnnouncedCard()
     {
-        string html = File.ReadAllText(demo.ReportPath);
-        Assert.Contains("id=\"flagged-gallery\"", html, StringComparison.Ordinal);
-        Assert.Contains("class=\"card\"", html, StringComparison.Ordinal);
-        Assert.Contains("data:image/png;base64,", html, StringComparison.Ordinal);
+        byte[] bytes = File.ReadAllBytes(demo.ReportPath);
+        string html = System.Text.Encoding.UTF8.GetString(bytes);
+        Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
+        Assert.True(bytes.Length < 600_000, $"the demo report should be a few hundred KB, is {bytes.Length:N0} bytes");
+        foreach (string section in new[] { "headline", "classes", "confusion", "flagged", "rfwr", "errors" })
+        {
+            Assert.Contains($"<section id=\"{section}\">", html, StringComparison.Ordinal);
+        }
+        Assert.Contains("document.getElementById('filter')", html, StringComparison.Ordinal);
+
+        // Every card the headings announce is on the page, each with its three thumbnails.
+        var rows = Duck.Query($"SELECT count(*) FILTER (WHERE flagged) AS f, count(*) FILTER (WHERE right_for_wrong_reason) AS r FROM {Duck.Results(demo.OutputDirectory)}")[0];
+        int flagged = Convert.ToInt32(rows["f"]), rfwr = Convert.ToInt32(rows["r"]);
+        int cap = demo.Options.Report.GalleryMax;
+        int flaggedCards = Math.Min(flagged, cap), rfwrCards = Math.Min(rfwr, cap / 2);
+        string flaggedPart = Between(html, "<section id=\"flagged\">", "</section>");
+        string rfwrPart = Between(html, "<section id=\"rfwr\">", "</section>");
+        Assert.Equal(flaggedCards, Count(flaggedPart, "<div class=\"card\""));
+        Assert.Equal(rfwrCards, Count(rfwrPart, "<div class=\"card\""));
+        Assert.Contains($"({flagged}, worst first, first {flaggedCards} shown)", flaggedPart, StringComparison.Ordinal);
+        Assert.Equal(3 * (flaggedCards + rfwrCards), Count(html, "src=\"data:image/jpeg;base64,"));
         Assert.Contains("predicted as &#39;triangle&#39;", html, StringComparison.Ordinal);
         Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<link", html, StringComparison.Ordinal);
-        Assert.DoesNotContain("src=\"http", html, StringComparison.Ordinal);
+    }
+
+    private static string Between(string text, string start, string end)
+    {
+        int i = text.IndexOf(start, StringComparison.Ordinal);
+        Assert.True(i >= 0, $"'{start}' not found");
+        int j = text.IndexOf(end, i, StringComparison.Ordinal);
+        Assert.True(j > i, $"'{end}' not found after '{start}'");
+        return text[i..j];
+    }
+
+    private static int Count(string text, string what)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
+        {
+            n++;
+        }
+        return n;
     }
 
     [Fact]
@@ -145,5 +181,10 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         Assert.Equal(demo.Run.Counts.Audited + demo.Run.Counts.Errors, demo.Run.Counts.ManifestRows);
         Assert.True(demo.Run.Timings.TotalSeconds > 0);
         Assert.Equal("cpu", demo.Run.Device);
+        Assert.Equal(RunStatus.Complete, demo.Run.Status);
+        Assert.Equal(demo.Options.Audit.Threads, demo.Run.Threads);
+        Assert.Equal(demo.Options.Audit.BatchSize, demo.Run.BatchSizeUsed);
+        Assert.True(demo.Run.Timings.LoadSeconds > 0);
+        Assert.Equal(RunStatus.Complete, RunManifest.Load(Path.Combine(demo.OutputDirectory, "run.json")).Status);
     }
 }

@@ -1,0 +1,21 @@
+namespace GradCamAudit.Reporting;
+
+/// <summary>A small report with every part filled in: what a template is rendered against when a run starts.</summary>
+public static class ReportSamples
+{
+    public static ReportModel Synthetic()
+    {
+        string[] names = ["a", "b"];
+        var extra = new List<KeyValue> { new("source", "x") };
+        GalleryItem Card(string id, long row) => new(id, row, id + ".png", "a", "b", "90.0%", "5.0%", "0.50", "10.0%", "2.00", "40.0%", "miss", "20.0%", "", "", "", extra);
+        return new ReportModel(
+            new RunHeader("run", "check", "0.0.0", "2026-01-01 00:00:00 UTC", "cpu", "demo-cnn", "features.9 (autograd)", "16x16", "64x64", "0123456789ab", "0123456789ab",
+                "manifest.csv", "1.0 s", "1 rows/s", 1.0),
+            new Headline(3, 1, 2, "50.0%", 1, 1, 2, "2.00", "0.50", 0, "verdict"),
+            names.Select(n => new ClassSummary(n, 1, "50.0%", "1.00", "1.00", "1.00", "50.0%", "50.0%", 1, 1, true)).ToList(),
+            new ConfusionMatrix(names, names.Select((n, t) => new ConfusionRow(n, names.Select((_, p) => new ConfusionCell(1, 0.5, p == t)).ToList())).ToList()),
+            [Card("s1", 1)], 1, [Card("s2", 2)], 1,
+            [new ErrorSummary("image_missing", 1)],
+            ["note"]);
+    }
+}

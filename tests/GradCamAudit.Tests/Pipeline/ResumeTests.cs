@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Globalization;
+using GradCamAudit.Cli;
+using GradCamAudit.Results;
+using Xunit;
+
+namespace GradCamAudit.Tests.Pipeline;
+
+/// <summary>
+/// kill -9 at exact points of a real audit process (held there by <see cref="PausePoints"/>), then --resume: the
+/// folder ends where an uninterrupted run ends (same rows by sample_id, scalars and maps within 1e-5, same errors).
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class ResumeTests
+{
+    private const string Audit = "\"batchSize\": 4, \"partRows\": 8, \"threads\": 2";
+
+    /// <summary>60 demo rows plus three broken ones (errors land in several parts).</summary>
+    private static string Dataset(string dir)
+    {
+        string manifest = TestDatasets.DemoSubset(dir, 60);
+        var lines = File.ReadAllLines(manifest).ToList();
+        lines.Insert(5, "broken-a,images/missing.png,circle,masks/missing.png,clean,none");
+        lines.Insert(20, "broken-b,images/clean-0000.png,hexagon,masks/clean-0000.png,clean,none");
+        lines.Add("broken-c,../escape.png,circle,masks/clean-0000.png,clean,none");
+        File.WriteAllLines(manifest, lines);
+        return TestDatasets.Config(dir, manifest, audit: Audit);
+    }
+
+    private static readonly Lazy<(string Config, string Output)> Baseline = new(() =>
+    {
+        string dir = TestPaths.NewTempDir("resume-base");
+        string config = Dataset(dir);
+        Assert.Equal(Commands.Ok, Commands.Build().ParseAndRunAsync(["audit", "--config", config]).GetAwaiter().GetResult());
+        return (config, Path.Combine(dir, "out"));
+    });
+
+    /// <summary>Starts the real CLI with a pause point, waits until it is held there, and SIGKILLs it.</summary>
+    private static void KillAt(string config, string output, string point)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (string a in new[] { Path.Combine(AppContext.BaseDirectory, "gradcam-audit.dll"), "audit", "--config", config, "--output", output })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        psi.Environment[PausePoints.Variable] = point;
+        using var p = Process.Start(psi)!;
+        var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data == null)
+            {
+                return;
+            }
+            log.Enqueue(e.Data);
+            if (e.Data == $"paused at {point}")
+            {
+                paused.TrySetResult();
+            }
+        };
+        p.BeginErrorReadLine();
+        p.OutputDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        bool reached = paused.Task.Wait(TimeSpan.FromSeconds(120));
+        p.Kill(); // SIGKILL on Linux: no handler, no flush, no finally
+        p.WaitForExit();
+        Assert.True(reached, $"the run never reached '{point}': {string.Join('\n', log)}");
+    }
+
+    private static List<Dictionary<string, object?>> Rows(string output) =>
+        Duck.Query($"SELECT * EXCLUDE (sample_id), sample_id FROM {Duck.Results(output)} ORDER BY row");
+
+    private static void AssertSameAsBaseline(string output)
+    {
+        string baseline = Baseline.Value.Output;
+        var expected = Rows(baseline);
+        var actual = Rows(output);
+        Assert.Equal(expected.Select(r => (string)r["sample_id"]!), actual.Select(r => (string)r["sample_id"]!));
+        for (int i = 0; i < expected.Count; i++)
+        {
+            foreach ((string column, object? value) in expected[i])
+            {
+                object? other = actual[i][column];
+                if (value is double or float)
+                {
+                    Assert.Equal(Convert.ToDouble(value, CultureInfo.InvariantCulture), Convert.ToDouble(other, CultureInfo.InvariantCulture), 1e-5);
+                }
+                else if (value is System.Collections.IList list)
+                {
+                    float[] a = Duck.Floats(value), b = Duck.Floats(other);
+                    Assert.Equal(a.Length, b.Length);
+                    Assert.All(Enumerable.Range(0, a.Length), k => Assert.Equal(a[k], b[k], 1e-5f));
+                }
+                else
+                {
+                    Assert.Equal(value, other);
+                }
+            }
+        }
+        Assert.Equal(File.ReadAllText(Path.Combine(baseline, "errors.csv")), File.ReadAllText(Path.Combine(output, "errors.csv")));
+        RunManifest run = RunManifest.Load(Path.Combine(output, "run.json"));
+        RunManifest reference = RunManifest.Load(Path.Combine(baseline, "run.json"));
+        Assert.Equal(RunStatus.Complete, run.Status);
+        Assert.Equal(reference.Counts, run.Counts);
+        Assert.Equal(reference.ConfigSha256, run.ConfigSha256);
+        Assert.EndsWith("</html>", File.ReadAllText(Path.Combine(output, "report.html")).TrimEnd(), StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(output, ".*", SearchOption.AllDirectories));
+    }
+
+    [Theory]
+    [InlineData("started")]
+    [InlineData("part-written:2")]
+    [InlineData("part-committed:3")]
+    [InlineData("report-written")]
+    public async Task KilledAt_ThenResumed_EqualsAnUninterruptedRun(string point)
+    {
+        (string config, _) = Baseline.Value;
+        string output = Path.Combine(TestPaths.NewTempDir("killed"), "out");
+        KillAt(config, output, point);
+
+        RunManifest killed = RunManifest.Load(Path.Combine(output, "run.json"));
+        Assert.Equal(RunStatus.Running, killed.Status);
+        string results = Path.Combine(output, "results");
+        int committed = Directory.Exists(results) ? Directory.EnumerateFiles(results, "part-*.parquet").Count() : 0;
+        Assert.Equal(point switch { "started" => 0, "part-written:2" => 2, "part-committed:3" => 4, _ => 8 }, committed);
+
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--output", output, "--resume"]));
+        AssertSameAsBaseline(output);
+    }
+
+    [Fact]
+    public async Task Resume_OnACompleteRun_DoesNothing_OnAnEmptyFolder_StartsOne_AndWithOverwrite_IsAUsageError()
+    {
+        (string config, string baseline) = Baseline.Value;
+        DateTime stamp = File.GetLastWriteTimeUtc(Path.Combine(baseline, "run.json"));
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--output", baseline, "--resume"]));
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(baseline, "run.json")));
+
+        string fresh = Path.Combine(TestPaths.NewTempDir("resume-empty"), "out");
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--output", fresh, "--resume"]));
+        AssertSameAsBaseline(fresh);
+
+        Assert.Equal(Commands.UsageError, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--output", fresh, "--resume", "--overwrite"]));
+    }
+
+    [Fact]
+    public async Task Resume_WithAnotherConfigOrWeights_ListsWhatDiffers_Exit2()
+    {
+        (string config, _) = Baseline.Value;
+        string output = Path.Combine(TestPaths.NewTempDir("resume-diff"), "out");
+        KillAt(config, output, "part-committed:1");
+        var before = Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+        string dir = Path.GetDirectoryName(config)!;
+        string otherWeights = Path.Combine(dir, "other.bin");
+        File.Copy(TestDatasets.DemoWeights, otherWeights, overwrite: true);
+        File.AppendAllText(otherWeights, " ");
+        string changed = TestDatasets.Config(TestPaths.NewTempDir("resume-diff-cfg"), Path.Combine(dir, "data", "manifest.csv"), weights: otherWeights, audit: Audit + ", \"offObjectLiftThreshold\": 1.5");
+        var stderr = new StringWriter();
+        TextWriter saved = Console.Error;
+        Console.SetError(stderr);
+        int code;
+        try
+        {
+            code = await Commands.Build().ParseAndRunAsync(["audit", "--config", changed, "--output", output, "--resume"]);
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+        Assert.Equal(Commands.UsageError, code);
+        Assert.Contains("--resume: config", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--resume: weights", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Equal(before, Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList());
+    }
+}
