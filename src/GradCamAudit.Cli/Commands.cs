@@ -3,6 +3,7 @@ using GradCamAudit.Demo;
 using GradCamAudit.Options;
 using GradCamAudit.Pipeline;
 using GradCamAudit.Reporting;
+using GradCamAudit.Results;
 
 namespace GradCamAudit.Cli;
 
@@ -32,7 +33,13 @@ public static class Commands
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a previous run in a non-empty output folder (only the run's own files are removed)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the killed or failed run in the output folder after its last committed part." };
         var auditTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
-        var audit = new Command("audit", "Run the audit and write results/, errors/, errors.csv, run.json and report.html.") { config, output, limit, overwrite, resume, auditTemplates };
+        var shard = new Option<string?>("--shard") { Description = "Audit one shard, I/N: rows with (row - 1) mod N == I, into <output>/shard-I-of-N/ ('auto': index and count from the job environment)." };
+        var shardIndex = new Option<int?>("--shard-index") { Description = "Shard index I (default: JOB_COMPLETION_INDEX, or SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN)." };
+        var shardCount = new Option<int?>("--shard-count") { Description = "Shard count N (default: SLURM_ARRAY_TASK_COUNT or GRADCAM_AUDIT_SHARD_COUNT)." };
+        var audit = new Command("audit", "Run the audit and write results/, errors/, errors.csv, run.json and report.html.")
+        {
+            config, output, limit, overwrite, resume, auditTemplates, shard, shardIndex, shardCount,
+        };
         audit.SetAction((pr, ct) => Guard(pr, async () =>
         {
             if (pr.GetValue(resume) && pr.GetValue(overwrite))
@@ -45,8 +52,20 @@ public static class Commands
             {
                 throw new UsageException($"--limit must be positive, got {n}");
             }
-            await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates))), Log, ct).ConfigureAwait(false);
+            ShardSpec? part = ShardResolver.Resolve(pr.GetValue(shard), pr.GetValue(shardIndex), pr.GetValue(shardCount), Environment.GetEnvironmentVariable);
+            await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates)), part), Log, ct).ConfigureAwait(false);
         }));
+
+        var mergeOut = new Option<string>("--output") { Description = "Folder for the merged run.", Required = true };
+        var mergeOverwrite = new Option<bool>("--overwrite") { Description = "Replace a previous run in the output folder." };
+        var mergeTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
+        var shardDirs = new Argument<string[]>("shards") { Description = "The shard run folders (shard-I-of-N), all of one audit.", Arity = ArgumentArity.OneOrMore };
+        var merge = new Command("merge", "Merge the shard run folders of one audit into one run folder (results, errors, run.json, report).") { mergeOut, mergeOverwrite, mergeTemplates, shardDirs };
+        merge.SetAction((pr, ct) => Guard(pr, async () =>
+        {
+            await RunMerger.MergeAsync(pr.GetValue(mergeOut)!, pr.GetValue(shardDirs)!, pr.GetValue(mergeOverwrite), TemplatesFolder(pr.GetValue(mergeTemplates)), Log, ct).ConfigureAwait(false);
+        }));
+        root.Subcommands.Add(merge);
         root.Subcommands.Add(audit);
 
         var run = new Option<string>("--run") { Description = "A finished run's output folder.", Required = true };

@@ -37,7 +37,7 @@ public static class StepBenchmark
             var target = LoadedModel.ResolveTarget(network, spec.DefaultTarget);
             using LoadedModel model = LoadedModel.FromModule(network, target, spec.DefaultTarget, device, LoadedModel.HeadWeightFor(spec, network, spec.DefaultTarget));
             var modelOptions = new ModelOptions(name, "", "auto", null, 4, inputSize, inputSize, spec.DefaultTarget, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], PreprocessOptions.Default);
-            var settings = new AuditSettings(1, "cpu", 1, 1, 1.0, 15, 0.15, 1000, Environment.ProcessorCount, ImageDecoder.DefaultMaxImagePixels);
+            var settings = new AuditSettings(1, "cpu", 1, 1, 1.0, 15, 0.15, 1000, Environment.ProcessorCount, ImageDecoder.DefaultMaxImagePixels, 1800);
             using var scorer = new BatchScorer(model, modelOptions, settings, ["a", "b", "c", "d"]);
             (int ch, int cw) = scorer.Probe();
             bool hasClosed = scorer.ClosedFormAvailable;

@@ -52,7 +52,8 @@ public sealed record AuditSettings(
     double IouTopFraction,
     int PartRows,
     int Threads,
-    long MaxImagePixels);
+    long MaxImagePixels,
+    int BatchTimeoutSeconds);
 
 /// <summary>Output section: the run folder.</summary>
 public sealed record OutputOptions(string Directory);

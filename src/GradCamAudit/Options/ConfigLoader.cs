@@ -125,6 +125,7 @@ public static class ConfigLoader
             int partRows = a.Int("partRows", 2_000, 1, 10_000_000);
             int threads = a.Int("threads", 0, 0, 1024);
             double maxPixels = a.Double("maxImagePixels", Data.ImageDecoder.DefaultMaxImagePixels, 1, 1e12);
+            int batchTimeout = a.Int("batchTimeoutSeconds", 1800, 1, 7 * 24 * 3600);
 
             var o = root.Section("output", required: false);
             string? configuredOut = o.Path("directory", baseDir, mustExist: false, required: false);
@@ -149,7 +150,7 @@ public static class ConfigLoader
                 new ModelOptions(arch, weights, weightsFormat, head, numClasses, size[0], size[1], target, mean, std,
                     new PreprocessOptions(resize, shorter, interpolation, (float)valueScale)),
                 new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows,
-                    threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels),
+                    threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout),
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates));
         }

@@ -9,7 +9,7 @@ using TorchSharp;
 namespace GradCamAudit.Pipeline;
 
 /// <summary>Per-run flags from the command line.</summary>
-public sealed record RunRequest(long? Limit, bool Overwrite, bool Resume = false, string? TemplateDirectory = null);
+public sealed record RunRequest(long? Limit, bool Overwrite, bool Resume = false, string? TemplateDirectory = null, ShardSpec? Shard = null);
 
 /// <summary>
 /// One audit, start to finish: validate everything (config, manifest header, templates, output folder, weights, model
@@ -26,6 +26,11 @@ public static class AuditRunner
         if (request.Resume && request.Overwrite)
         {
             throw new UsageException("--resume continues the run in the output folder and --overwrite replaces it: give one of them");
+        }
+        if (request.Shard is { } shard)
+        {
+            // Every shard is a run folder of its own under the output folder, resumable like any other.
+            options = options with { Output = new OutputOptions(Path.Combine(options.Output.Directory, shard.FolderName)) };
         }
         var folder = new RunFolder(options.Output.Directory);
         RunFolderKind kind = folder.Inspect(out string? foreign);
@@ -47,6 +52,10 @@ public static class AuditRunner
         if (previous != null)
         {
             RunHashes.CheckResumable(previous, configHash, manifestHash, weightsHash, manifest.ExtraColumns);
+            if (previous.Limit != request.Limit || previous.Shard != request.Shard)
+            {
+                throw new ConfigException($"--resume: the folder's run had --limit {previous.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} and shard {previous.Shard?.ToString() ?? "none"}, this one {request.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} and {request.Shard?.ToString() ?? "none"}");
+            }
             if (previous.Status == RunStatus.Complete)
             {
                 log($"the run in '{folder.Directory}' is complete ({previous.Counts.ManifestRows} rows): nothing to resume");
@@ -92,7 +101,8 @@ public static class AuditRunner
                 runId, ToolInfo.Version, RunStatus.Running, null, previous?.StartedUtc ?? DateTimeOffset.UtcNow, null,
                 options.ConfigPath, configHash, weightsHash, options.Dataset.Manifest, manifestHash,
                 device.ToString(), options.Audit.Threads, options.Audit.BatchSize, model.TargetPath, scorer.Method, camH, camW, warnings,
-                new RunCounts(0, 0, 0, committed.Length), new RunTimings(0, 0, 0, 0, loadSeconds), options, manifest.ExtraColumns);
+                new RunCounts(0, 0, 0, committed.Length), new RunTimings(0, 0, 0, 0, loadSeconds), options, manifest.ExtraColumns,
+                request.Limit, request.Shard);
             folder.SaveManifest(run);
             PausePoints.Reach("started");
 
@@ -108,13 +118,13 @@ public static class AuditRunner
             var pass = Stopwatch.StartNew();
             try
             {
-                await pipeline.RunAsync(manifest.Read(request.Limit).Where(e => e.Source.Row > skipThrough), ct).ConfigureAwait(false);
+                await pipeline.RunAsync(manifest.Read(request.Limit).Where(e => e.Source.Row > skipThrough && (request.Shard?.Contains(e.Source.Row) ?? true)), ct).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 committer.Seal();
                 disposeModel = pipeline.Settled;
-                await MarkFailedAsync(folder, run, ex, ct).ConfigureAwait(false);
+                await MarkFailedAsync(folder, run with { BatchSizeUsed = pipeline.BatchSizeUsed }, ex, ct).ConfigureAwait(false);
                 throw;
             }
 
@@ -123,6 +133,7 @@ public static class AuditRunner
             long errors = parts.Sum(p => p.ErrorRows), rows = parts.Sum(p => p.RowCount);
             run = run with
             {
+                BatchSizeUsed = pipeline.BatchSizeUsed,
                 Counts = new RunCounts(rows, rows - errors, errors, parts.Length),
                 Timings = new RunTimings(pass.Elapsed.TotalSeconds, timings.DecodeSeconds, timings.ComputeSeconds, timings.WriteSeconds, loadSeconds),
             };

@@ -19,6 +19,8 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
     /// <summary>False when a stage was still busy (stuck in a native call or a stalled write) after the grace period.</summary>
     public bool Settled { get; private set; } = true;
 
+    private volatile bool abandoned;
+
     public async Task RunAsync(IEnumerable<ManifestEntry> entries, CancellationToken ct)
     {
         var decoded = Channel.CreateBounded<DecodedBatch>(new BoundedChannelOptions(settings.PrefetchBatches) { SingleReader = true, SingleWriter = true });
@@ -57,7 +59,7 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
         if (failure.Task.IsCompleted)
         {
             await Task.WhenAny(all, Task.Delay(Grace, CancellationToken.None)).ConfigureAwait(false);
-            Settled = all.IsCompleted;
+            Settled = all.IsCompleted && !abandoned;
             throw failure.Task.Result;
         }
         ct.ThrowIfCancellationRequested();
@@ -114,6 +116,9 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
         return new DecodedBatch(results.Where(r => r != null).ToArray()!, errors);
     }
 
+    /// <summary>The batch size in use: the configured one, halved after each device out-of-memory (recorded in run.json).</summary>
+    public int BatchSizeUsed { get; private set; } = settings.BatchSize;
+
     private async Task ComputeAsync(ChannelReader<DecodedBatch> input, ChannelWriter<ScoredBatch> output, CancellationToken ct)
     {
         long done = 0;
@@ -121,7 +126,32 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
         await foreach (DecodedBatch batch in input.ReadAllAsync(ct).ConfigureAwait(false))
         {
             long start = Stopwatch.GetTimestamp();
-            ScoredBatch result = scorer.Score(batch);
+            var rows = new List<Results.ResultRow>(batch.Samples.Count);
+            var errors = new List<SampleError>(batch.Errors);
+            int offset = 0;
+            while (offset < batch.Samples.Count || (offset == 0 && batch.Samples.Count == 0))
+            {
+                int size = Math.Min(BatchSizeUsed, batch.Samples.Count - offset);
+                var chunk = new DecodedBatch(batch.Samples.Skip(offset).Take(size).ToArray(), []);
+                ScoredBatch scored;
+                try
+                {
+                    scored = await ScoreWithWatchdogAsync(chunk, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsOutOfMemory(ex) && size > 1)
+                {
+                    BatchSizeUsed = Math.Max(1, size / 2);
+                    log($"device out of memory on a batch of {size}: retrying it, and continuing, with batches of {BatchSizeUsed}");
+                    continue;
+                }
+                rows.AddRange(scored.Rows);
+                errors.AddRange(scored.Errors);
+                offset += size;
+                if (batch.Samples.Count == 0)
+                {
+                    break;
+                }
+            }
             timings.AddCompute(Stopwatch.GetElapsedTime(start));
             done += batch.Samples.Count + batch.Errors.Count;
             if (Stopwatch.GetElapsedTime(lastLog) > TimeSpan.FromSeconds(5))
@@ -129,10 +159,33 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
                 log($"{done} rows processed");
                 lastLog = Stopwatch.GetTimestamp();
             }
-            await output.WriteAsync(result, ct).ConfigureAwait(false);
+            await output.WriteAsync(new ScoredBatch(rows, errors), ct).ConfigureAwait(false);
         }
         output.TryComplete();
     }
+
+    /// <summary>
+    /// Scores one batch under the per-batch watchdog (<c>audit.batchTimeoutSeconds</c>): a native call cannot be
+    /// cancelled, so a batch that stalls past the limit fails the run (everything committed stays, for --resume).
+    /// </summary>
+    private async Task<ScoredBatch> ScoreWithWatchdogAsync(DecodedBatch batch, CancellationToken ct)
+    {
+        Task<ScoredBatch> work = Task.Factory.StartNew(() => scorer.Score(batch), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task finished = await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(settings.BatchTimeoutSeconds), ct)).ConfigureAwait(false);
+        if (finished != work)
+        {
+            abandoned = true; // the native call goes on: the model must outlive it
+            ct.ThrowIfCancellationRequested();
+            throw new TimeoutException($"a batch of {batch.Samples.Count} samples stalled for more than audit.batchTimeoutSeconds = {settings.BatchTimeoutSeconds} s");
+        }
+        return await work.ConfigureAwait(false);
+    }
+
+    /// <summary>LibTorch reports allocation failures as native errors whose text says so (CUDA and CPU allocators alike).</summary>
+    public static bool IsOutOfMemory(Exception ex) =>
+        ex is OutOfMemoryException
+        || (ex is System.Runtime.InteropServices.ExternalException && (ex.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+            || ex.Message.Contains("can't allocate memory", StringComparison.OrdinalIgnoreCase)));
 
     private async Task WriteAsync(ChannelReader<ScoredBatch> input, CancellationToken ct)
     {

@@ -60,12 +60,16 @@ public sealed class PartCommitter
     public long ErrorRowsCommitted { get; private set; }
 
     /// <summary>Adds one batch (its rows and errors); commits a part when enough rows have accumulated.</summary>
-    public async Task AddAsync(IReadOnlyList<ResultRow> results, IReadOnlyList<SampleError> sampleErrors, CancellationToken ct)
+    public Task AddAsync(IReadOnlyList<ResultRow> results, IReadOnlyList<SampleError> sampleErrors, CancellationToken ct) =>
+        AddRawAsync(results.Select(r => ResultsSchema.ToDictionary(r, extraColumns)).ToList(), sampleErrors, ct);
+
+    /// <summary>Adds result rows already in the schema's column form (as <c>merge</c> reads them back from shards).</summary>
+    public async Task AddRawAsync(IReadOnlyList<IDictionary<string, object?>> results, IReadOnlyList<SampleError> sampleErrors, CancellationToken ct)
     {
-        foreach (ResultRow r in results)
+        foreach (IDictionary<string, object?> r in results)
         {
-            rows.Add(ResultsSchema.ToDictionary(r, extraColumns));
-            Cover(r.Row);
+            rows.Add(r);
+            Cover(Convert.ToInt64(r["row"], CultureInfo.InvariantCulture));
         }
         foreach (SampleError e in sampleErrors)
         {

@@ -88,6 +88,10 @@ public sealed partial class RunFolder(string directory)
     /// <summary>Removes only what a run of this tool writes: its part folders, errors.csv, run.json, report.html and their temporary files.</summary>
     public void DeleteRunArtefacts()
     {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return;
+        }
         foreach (string sub in new[] { ResultsDirectory, ErrorPartsDirectory })
         {
             if (System.IO.Directory.Exists(sub))

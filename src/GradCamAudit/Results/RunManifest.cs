@@ -15,6 +15,19 @@ public sealed record RunCounts(long ManifestRows, long Audited, long Errors, int
 /// </summary>
 public sealed record RunTimings(double TotalSeconds, double DecodeSeconds, double ComputeSeconds, double WriteSeconds, double LoadSeconds = 0);
 
+/// <summary>One shard of a run: the rows with <c>(row - 1) mod Count == Index</c>.</summary>
+public sealed record ShardSpec(int Index, int Count)
+{
+    public bool Contains(long row) => (row - 1) % Count == Index;
+
+    public string FolderName => $"shard-{Index}-of-{Count}";
+
+    public override string ToString() => $"{Index}/{Count}";
+}
+
+/// <summary>What a merged run records of each shard it was made from.</summary>
+public sealed record ShardRun(int Index, string RunId, string Device, long Rows, RunTimings Timings);
+
 /// <summary>The lifecycle of a run folder, recorded in run.json.</summary>
 public static class RunStatus
 {
@@ -52,7 +65,10 @@ public sealed record RunManifest(
     RunCounts Counts,
     RunTimings Timings,
     AuditOptions Config,
-    IReadOnlyList<string> ExtraColumns)
+    IReadOnlyList<string> ExtraColumns,
+    long? Limit = null,
+    ShardSpec? Shard = null,
+    IReadOnlyList<ShardRun>? MergedShards = null)
 {
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using GradCamAudit.Cli;
 using GradCamAudit.Results;
 using Xunit;
@@ -13,28 +12,6 @@ namespace GradCamAudit.Tests.Pipeline;
 [Collection(TorchCollection.Name)]
 public sealed class ResumeTests
 {
-    private const string Audit = "\"batchSize\": 4, \"partRows\": 8, \"threads\": 2";
-
-    /// <summary>60 demo rows plus three broken ones (errors land in several parts).</summary>
-    private static string Dataset(string dir)
-    {
-        string manifest = TestDatasets.DemoSubset(dir, 60);
-        var lines = File.ReadAllLines(manifest).ToList();
-        lines.Insert(5, "broken-a,images/missing.png,circle,masks/missing.png,clean,none");
-        lines.Insert(20, "broken-b,images/clean-0000.png,hexagon,masks/clean-0000.png,clean,none");
-        lines.Add("broken-c,../escape.png,circle,masks/clean-0000.png,clean,none");
-        File.WriteAllLines(manifest, lines);
-        return TestDatasets.Config(dir, manifest, audit: Audit);
-    }
-
-    private static readonly Lazy<(string Config, string Output)> Baseline = new(() =>
-    {
-        string dir = TestPaths.NewTempDir("resume-base");
-        string config = Dataset(dir);
-        Assert.Equal(Commands.Ok, Commands.Build().ParseAndRunAsync(["audit", "--config", config]).GetAwaiter().GetResult());
-        return (config, Path.Combine(dir, "out"));
-    });
-
     /// <summary>Starts the real CLI with a pause point, waits until it is held there, and SIGKILLs it.</summary>
     private static void KillAt(string config, string output, string point)
     {
@@ -68,46 +45,6 @@ public sealed class ResumeTests
         Assert.True(reached, $"the run never reached '{point}': {string.Join('\n', log)}");
     }
 
-    private static List<Dictionary<string, object?>> Rows(string output) =>
-        Duck.Query($"SELECT * EXCLUDE (sample_id), sample_id FROM {Duck.Results(output)} ORDER BY row");
-
-    private static void AssertSameAsBaseline(string output)
-    {
-        string baseline = Baseline.Value.Output;
-        var expected = Rows(baseline);
-        var actual = Rows(output);
-        Assert.Equal(expected.Select(r => (string)r["sample_id"]!), actual.Select(r => (string)r["sample_id"]!));
-        for (int i = 0; i < expected.Count; i++)
-        {
-            foreach ((string column, object? value) in expected[i])
-            {
-                object? other = actual[i][column];
-                if (value is double or float)
-                {
-                    Assert.Equal(Convert.ToDouble(value, CultureInfo.InvariantCulture), Convert.ToDouble(other, CultureInfo.InvariantCulture), 1e-5);
-                }
-                else if (value is System.Collections.IList list)
-                {
-                    float[] a = Duck.Floats(value), b = Duck.Floats(other);
-                    Assert.Equal(a.Length, b.Length);
-                    Assert.All(Enumerable.Range(0, a.Length), k => Assert.Equal(a[k], b[k], 1e-5f));
-                }
-                else
-                {
-                    Assert.Equal(value, other);
-                }
-            }
-        }
-        Assert.Equal(File.ReadAllText(Path.Combine(baseline, "errors.csv")), File.ReadAllText(Path.Combine(output, "errors.csv")));
-        RunManifest run = RunManifest.Load(Path.Combine(output, "run.json"));
-        RunManifest reference = RunManifest.Load(Path.Combine(baseline, "run.json"));
-        Assert.Equal(RunStatus.Complete, run.Status);
-        Assert.Equal(reference.Counts, run.Counts);
-        Assert.Equal(reference.ConfigSha256, run.ConfigSha256);
-        Assert.EndsWith("</html>", File.ReadAllText(Path.Combine(output, "report.html")).TrimEnd(), StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFiles(output, ".*", SearchOption.AllDirectories));
-    }
-
     [Theory]
     [InlineData("started")]
     [InlineData("part-written:2")]
@@ -115,7 +52,7 @@ public sealed class ResumeTests
     [InlineData("report-written")]
     public async Task KilledAt_ThenResumed_EqualsAnUninterruptedRun(string point)
     {
-        (string config, _) = Baseline.Value;
+        (string config, _) = ReferenceRun.Baseline.Value;
         string output = Path.Combine(TestPaths.NewTempDir("killed"), "out");
         KillAt(config, output, point);
 
@@ -126,20 +63,20 @@ public sealed class ResumeTests
         Assert.Equal(point switch { "started" => 0, "part-written:2" => 2, "part-committed:3" => 4, _ => 8 }, committed);
 
         Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--output", output, "--resume"]));
-        AssertSameAsBaseline(output);
+        ReferenceRun.AssertSameAsBaseline(output);
     }
 
     [Fact]
     public async Task Resume_OnACompleteRun_DoesNothing_OnAnEmptyFolder_StartsOne_AndWithOverwrite_IsAUsageError()
     {
-        (string config, string baseline) = Baseline.Value;
+        (string config, string baseline) = ReferenceRun.Baseline.Value;
         DateTime stamp = File.GetLastWriteTimeUtc(Path.Combine(baseline, "run.json"));
         Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--output", baseline, "--resume"]));
         Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(baseline, "run.json")));
 
         string fresh = Path.Combine(TestPaths.NewTempDir("resume-empty"), "out");
         Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--output", fresh, "--resume"]));
-        AssertSameAsBaseline(fresh);
+        ReferenceRun.AssertSameAsBaseline(fresh);
 
         Assert.Equal(Commands.UsageError, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--output", fresh, "--resume", "--overwrite"]));
     }
@@ -147,7 +84,7 @@ public sealed class ResumeTests
     [Fact]
     public async Task Resume_WithAnotherConfigOrWeights_ListsWhatDiffers_Exit2()
     {
-        (string config, _) = Baseline.Value;
+        (string config, _) = ReferenceRun.Baseline.Value;
         string output = Path.Combine(TestPaths.NewTempDir("resume-diff"), "out");
         KillAt(config, output, "part-committed:1");
         var before = Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
@@ -156,7 +93,7 @@ public sealed class ResumeTests
         string otherWeights = Path.Combine(dir, "other.bin");
         File.Copy(TestDatasets.DemoWeights, otherWeights, overwrite: true);
         File.AppendAllText(otherWeights, " ");
-        string changed = TestDatasets.Config(TestPaths.NewTempDir("resume-diff-cfg"), Path.Combine(dir, "data", "manifest.csv"), weights: otherWeights, audit: Audit + ", \"offObjectLiftThreshold\": 1.5");
+        string changed = TestDatasets.Config(TestPaths.NewTempDir("resume-diff-cfg"), Path.Combine(dir, "data", "manifest.csv"), weights: otherWeights, audit: ReferenceRun.Audit + ", \"offObjectLiftThreshold\": 1.5");
         var stderr = new StringWriter();
         TextWriter saved = Console.Error;
         Console.SetError(stderr);

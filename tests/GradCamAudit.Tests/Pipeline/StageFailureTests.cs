@@ -205,3 +205,81 @@ public sealed class StageFailureTests
         public Task CompleteAsync(CancellationToken ct) => inner.CompleteAsync(ct);
     }
 }
+
+/// <summary>Device out-of-memory halves the batch and carries on; a stalled batch trips the watchdog.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class BatchRecoveryTests
+{
+    [Fact]
+    public async Task OutOfMemory_HalvesTheBatchDownToWhatFits_AndTheResultsAreTheSame()
+    {
+        string dir = TestPaths.NewTempDir("oom");
+        string manifest = TestDatasets.DemoSubset(dir, 40);
+        AuditOptions reference = ConfigLoader.Load(TestDatasets.Config(dir, manifest, audit: "\"batchSize\": 8", output: "ref"));
+        await AuditRunner.RunAsync(reference, new RunRequest(null, false), _ => { });
+
+        AuditOptions options = ConfigLoader.Load(TestDatasets.Config(dir, manifest, audit: "\"batchSize\": 8", output: "oom"));
+        var logs = new List<string>();
+        var hooks = new PipelineHooks(Scorer: inner => new AllocatorLimit(inner, maxSamples: 2));
+        RunManifest run = await AuditRunner.RunAsync(options, new RunRequest(null, false), logs.Add, default, hooks);
+
+        Assert.Equal(2, run.BatchSizeUsed);
+        Assert.Equal(2, RunManifest.Load(Path.Combine(options.Output.Directory, "run.json")).BatchSizeUsed);
+        Assert.Contains(logs, l => l.Contains("out of memory on a batch of 8", StringComparison.Ordinal));
+        Assert.Contains(logs, l => l.Contains("out of memory on a batch of 4", StringComparison.Ordinal));
+        var a = Duck.Query($"SELECT sample_id, pred_label, pred_energy_lift, true_iou_top FROM {Duck.Results(reference.Output.Directory)} ORDER BY row");
+        var b = Duck.Query($"SELECT sample_id, pred_label, pred_energy_lift, true_iou_top FROM {Duck.Results(options.Output.Directory)} ORDER BY row");
+        Assert.Equal(40, b.Count);
+        for (int i = 0; i < a.Count; i++)
+        {
+            Assert.Equal(a[i]["sample_id"], b[i]["sample_id"]);
+            Assert.Equal(a[i]["pred_label"], b[i]["pred_label"]);
+            Assert.Equal(Convert.ToDouble(a[i]["pred_energy_lift"]), Convert.ToDouble(b[i]["pred_energy_lift"]), 1e-5);
+        }
+    }
+
+    [Fact]
+    public async Task StalledBatch_TripsTheWatchdog_AndTheRunFailsCleanly()
+    {
+        string dir = TestPaths.NewTempDir("stall");
+        AuditOptions options = ConfigLoader.Load(TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 24), audit: "\"batchSize\": 4, \"partRows\": 4, \"batchTimeoutSeconds\": 1"));
+        using var gate = new ManualResetEventSlim(false);
+        var hooks = new PipelineHooks(Scorer: inner => new StallingScorer(inner, gate, stallAt: 3));
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            var ex = await Assert.ThrowsAsync<StageFailedException>(() => AuditRunner.RunAsync(options, new RunRequest(null, false), _ => { }, default, hooks));
+            Assert.Contains("batchTimeoutSeconds", ex.Message, StringComparison.Ordinal);
+            Assert.True(Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(30));
+            RunManifest run = RunManifest.Load(Path.Combine(options.Output.Directory, "run.json"));
+            Assert.Equal(RunStatus.Failed, run.Status);
+            Assert.Equal(2, run.Counts.Parts); // the two batches before the stalled one are committed, for --resume
+        }
+        finally
+        {
+            gate.Set();
+        }
+    }
+
+    /// <summary>Throws what LibTorch throws when an allocation fails, for batches larger than the device "holds".</summary>
+    private sealed class AllocatorLimit(IBatchScorer inner, int maxSamples) : IBatchScorer
+    {
+        public ScoredBatch Score(DecodedBatch batch) => batch.Samples.Count > maxSamples
+            ? throw new System.Runtime.InteropServices.ExternalException($"CUDA out of memory. Tried to allocate {batch.Samples.Count * 512} MiB")
+            : inner.Score(batch);
+    }
+
+    private sealed class StallingScorer(IBatchScorer inner, ManualResetEventSlim gate, int stallAt) : IBatchScorer
+    {
+        private int calls;
+
+        public ScoredBatch Score(DecodedBatch batch)
+        {
+            if (Interlocked.Increment(ref calls) == stallAt)
+            {
+                gate.Wait();
+            }
+            return inner.Score(batch);
+        }
+    }
+}

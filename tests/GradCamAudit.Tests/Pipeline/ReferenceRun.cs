@@ -1,0 +1,78 @@
+using System.Globalization;
+using GradCamAudit.Cli;
+using GradCamAudit.Results;
+using Xunit;
+
+namespace GradCamAudit.Tests.Pipeline;
+
+/// <summary>One uninterrupted reference audit (63 rows, 3 of them errors, parts of 8 rows) and the equality every resumed, sharded or merged run must meet.</summary>
+public static class ReferenceRun
+{
+    public const string Audit = "\"batchSize\": 4, \"partRows\": 8, \"threads\": 2";
+
+    /// <summary>60 demo rows plus three broken ones (errors land in several parts).</summary>
+    public static string Dataset(string dir)
+    {
+        string manifest = TestDatasets.DemoSubset(dir, 60);
+        var lines = File.ReadAllLines(manifest).ToList();
+        lines.Insert(5, "broken-a,images/missing.png,circle,masks/missing.png,clean,none");
+        lines.Insert(20, "broken-b,images/clean-0000.png,hexagon,masks/clean-0000.png,clean,none");
+        lines.Add("broken-c,../escape.png,circle,masks/clean-0000.png,clean,none");
+        File.WriteAllLines(manifest, lines);
+        return TestDatasets.Config(dir, manifest, audit: Audit);
+    }
+
+    public static readonly Lazy<(string Config, string Output)> Baseline = new(() =>
+    {
+        string dir = TestPaths.NewTempDir("resume-base");
+        string config = Dataset(dir);
+        Assert.Equal(Commands.Ok, Commands.Build().ParseAndRunAsync(["audit", "--config", config]).GetAwaiter().GetResult());
+        return (config, Path.Combine(dir, "out"));
+    });
+
+    private static List<Dictionary<string, object?>> Rows(string output) =>
+        Duck.Query($"SELECT * EXCLUDE (sample_id), sample_id FROM {Duck.Results(output)} ORDER BY row");
+
+    /// <summary>Same rows by sample_id, scalars and maps within 1e-5, the same errors.csv, counts, config hash, a whole report.</summary>
+    public static void AssertSameAsBaseline(string output, bool sameParts = true)
+    {
+        string baseline = Baseline.Value.Output;
+        var expected = Rows(baseline);
+        var actual = Rows(output);
+        Assert.Equal(expected.Select(r => (string)r["sample_id"]!), actual.Select(r => (string)r["sample_id"]!));
+        for (int i = 0; i < expected.Count; i++)
+        {
+            foreach ((string column, object? value) in expected[i])
+            {
+                object? other = actual[i][column];
+                if (value is double or float)
+                {
+                    Assert.Equal(Convert.ToDouble(value, CultureInfo.InvariantCulture), Convert.ToDouble(other, CultureInfo.InvariantCulture), 1e-5);
+                }
+                else if (value is System.Collections.IList list)
+                {
+                    float[] a = Duck.Floats(value), b = Duck.Floats(other);
+                    Assert.Equal(a.Length, b.Length);
+                    Assert.All(Enumerable.Range(0, a.Length), k => Assert.Equal(a[k], b[k], 1e-5f));
+                }
+                else
+                {
+                    Assert.Equal(value, other);
+                }
+            }
+        }
+        Assert.Equal(File.ReadAllText(Path.Combine(baseline, "errors.csv")), File.ReadAllText(Path.Combine(output, "errors.csv")));
+        RunManifest run = RunManifest.Load(Path.Combine(output, "run.json"));
+        RunManifest reference = RunManifest.Load(Path.Combine(baseline, "run.json"));
+        Assert.Equal(RunStatus.Complete, run.Status);
+        Assert.Equal(reference.Counts with { Parts = 0 }, run.Counts with { Parts = 0 });
+        if (sameParts)
+        {
+            Assert.Equal(reference.Counts.Parts, run.Counts.Parts);
+        }
+        Assert.Equal(reference.ConfigSha256, run.ConfigSha256);
+        Assert.EndsWith("</html>", File.ReadAllText(Path.Combine(output, "report.html")).TrimEnd(), StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(output, ".*", SearchOption.AllDirectories));
+    }
+
+}
