@@ -20,14 +20,34 @@ public sealed class ManifestReader
         this.manifestPath = Path.GetFullPath(manifestPath);
         root = Path.GetDirectoryName(this.manifestPath)!;
         labels = new LabelResolver(classes);
-        using var reader = Open(out _);
+        using var reader = Open(out _, out _);
         Headers = ReadHeaders(reader);
+        var problems = new List<string>();
         var missing = Required.Where(r => !Headers.Contains(r, StringComparer.Ordinal)).ToArray();
         if (missing.Length > 0)
         {
-            throw new Options.ConfigException($"dataset.manifest: '{manifestPath}' lacks the column(s) {string.Join(", ", missing)} (header must contain image,label,mask; optional id)");
+            problems.Add($"dataset.manifest: '{manifestPath}' lacks the column(s) {string.Join(", ", missing)} (a comma-separated header must contain image,label,mask; optional id)");
         }
-        ExtraColumns = Headers.Where(h => h != "id" && !Required.Contains(h)).ToArray();
+        for (int i = 0; i < Headers.Count; i++)
+        {
+            if (Headers[i].Length == 0)
+            {
+                problems.Add($"dataset.manifest: column {i + 1} has an empty name");
+            }
+            else if (Headers.Take(i).Contains(Headers[i], StringComparer.Ordinal))
+            {
+                problems.Add($"dataset.manifest: the column name '{Headers[i]}' appears more than once");
+            }
+        }
+        ExtraColumns = Headers.Where(h => h.Length > 0 && h != "id" && !Required.Contains(h)).Distinct(StringComparer.Ordinal).ToArray();
+        foreach (string extra in ExtraColumns.Where(Results.ResultsSchema.IsReserved))
+        {
+            problems.Add($"dataset.manifest: the column '{extra}' would collide with the results' own columns (names {string.Join(", ", Results.ResultsSchema.ReservedPrefixes.Select(p => p + "*"))} and the contract's columns are reserved): rename it");
+        }
+        if (problems.Count > 0)
+        {
+            throw new Options.ConfigException(problems);
+        }
     }
 
     /// <summary>All header names, as written.</summary>
@@ -39,8 +59,8 @@ public sealed class ManifestReader
     /// <summary>Enumerates the first <paramref name="limit"/> data rows (all when null).</summary>
     public IEnumerable<ManifestEntry> Read(long? limit = null)
     {
-        using var reader = Open(out _);
-        var index = Headers.Select((h, i) => (h, i)).ToDictionary(x => x.h, x => x.i, StringComparer.Ordinal);
+        using var reader = Open(out _, out Func<bool> malformed);
+        var index = Headers.Select((h, i) => (h, i)).GroupBy(x => x.h, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
         int idCol = index.GetValueOrDefault("id", -1);
         int[] extra = ExtraColumns.Select(c => index[c]).ToArray();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -58,13 +78,17 @@ public sealed class ManifestReader
             string mask = Field(index["mask"]).Trim();
             string id = idCol >= 0 && Field(idCol).Trim().Length > 0 ? Field(idCol).Trim() : image.Replace('\\', '/');
             var source = new ManifestRow(row, id, image, label, mask, extra.Select(i => i < reader.FieldCount ? (string?)reader.GetString(i) : null).ToArray());
-            yield return Resolve(source, seen, reader.FieldCount);
+            yield return Resolve(source, seen, reader.FieldCount, malformed());
         }
     }
 
-    private ManifestEntry Resolve(ManifestRow r, HashSet<string> seen, int fieldCount)
+    private ManifestEntry Resolve(ManifestRow r, HashSet<string> seen, int fieldCount, bool badQuoting)
     {
         ManifestEntry Error(string code, string detail) => new(r, -1, "", "", code, detail);
+        if (badQuoting)
+        {
+            return Error(ReasonCodes.MalformedRow, "unbalanced quotes: the row is read up to the end of its line");
+        }
         if (fieldCount != Headers.Count)
         {
             return Error(ReasonCodes.MalformedRow, $"expected {Headers.Count} fields, found {fieldCount}");
@@ -73,19 +97,20 @@ public sealed class ManifestReader
         {
             return Error(ReasonCodes.MalformedRow, "image, label and mask must all be non-empty");
         }
-        if (!seen.Add(r.SampleId))
-        {
-            return Error(ReasonCodes.DuplicateId, $"sample id '{r.SampleId}' already used by an earlier row");
-        }
         string? imagePath = ResolvePath(r.Image);
         string? maskPath = ResolvePath(r.Mask);
         if (imagePath == null || maskPath == null)
         {
-            return Error(ReasonCodes.InvalidPath, $"path escapes the manifest folder '{root}': '{(imagePath == null ? r.Image : r.Mask)}'");
+            return Error(ReasonCodes.InvalidPath, $"path escapes the manifest's folder: '{(imagePath == null ? r.Image : r.Mask)}'");
         }
         if (!labels.TryResolve(r.Label, out int label))
         {
             return Error(ReasonCodes.UnknownLabel, $"label '{r.Label}' is neither a class name nor an index in [0, {labels.Count - 1}]");
+        }
+        // Only a valid row claims its id, so a broken row cannot turn a later good row into a duplicate.
+        if (!seen.Add(r.SampleId))
+        {
+            return Error(ReasonCodes.DuplicateId, $"sample id '{r.SampleId}' already used by an earlier row");
         }
         return new ManifestEntry(r, label, imagePath, maskPath, null, null);
     }
@@ -104,10 +129,34 @@ public sealed class ManifestReader
         }
     }
 
-    private CsvReader Open(out StreamReader text)
+    /// <summary>Largest manifest record read (bytes): a hostile or broken file fails instead of filling memory.</summary>
+    public const int MaxRecordBytes = 1024 * 1024;
+
+    /// <summary>
+    /// CsvHelper set on purpose: a comma, never a guessed separator (its default picks among , ; tab |) and no Excel
+    /// <c>sep=</c> line; a line break always ends a record, so an unclosed quote spoils its own row only (which
+    /// <paramref name="malformed"/> reports); records are bounded by <see cref="MaxRecordBytes"/>.
+    /// </summary>
+    private CsvReader Open(out StreamReader text, out Func<bool> malformed)
     {
         text = new StreamReader(manifestPath, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return CsvReader.Create(text, new CsvReaderOptions(), leaveOpen: false);
+        bool flagged = false;
+        var options = new CsvReaderOptions
+        {
+            Separator = ',',
+            DetectSeparatorHint = false,
+            AllowLineBreaksInQuotes = false,
+            MaxRecordSize = MaxRecordBytes,
+            MalformedData = CsvMalformedDataHandling.Recover,
+            OnMalformedRecord = _ => flagged = true,
+        };
+        malformed = () =>
+        {
+            bool was = flagged;
+            flagged = false;
+            return was;
+        };
+        return CsvReader.Create(text, options, leaveOpen: false);
     }
 
     private static string[] ReadHeaders(CsvReader reader)

@@ -112,11 +112,20 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
 
         (double[] s, float[] mapData, int ch, int cw) = Step(x, m, y);
 
-        var rows = new ResultRow[b];
+        var rows = new List<ResultRow>(b);
+        var errors = new List<SampleError>(batch.Errors);
+        int mapLength = 2 * ch * cw;
         for (int i = 0; i < b; i++)
         {
             ReadOnlySpan<double> r = s.AsSpan(i * Scalars, Scalars);
             DecodedSample sample = batch.Samples[i];
+            // Non-finite logits (softmax NaN) or maps never reach the results: the sample is an error.
+            if (!double.IsFinite(r[1]) || !double.IsFinite(r[2]) || !AllFinite(mapData.AsSpan(i * mapLength, mapLength)))
+            {
+                errors.Add(new SampleError(sample.Entry.Source.Row, sample.Entry.Source.SampleId, sample.Entry.Source.Image, ReasonCodes.NonFiniteOutput,
+                    "the model gave non-finite logits or maps for this sample"));
+                continue;
+            }
             int pred = (int)r[0];
             bool predValid = r[8] > 0;
             bool maskEmpty = r[3] <= 0;
@@ -124,7 +133,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             var trueScores = r[14] > 0 ? new MapScores(r[10], r[11], r[12] > 0, r[13]) : new MapScores(null, null, null, null);
             bool correct = pred == sample.Entry.Label;
             bool? off = maskEmpty ? null : (r[9] > 0 || r[5] < settings.OffObjectLiftThreshold);
-            rows[i] = new ResultRow(
+            rows.Add(new ResultRow(
                 sample.Entry.Source.SampleId, sample.Entry.Source.Row, sample.Entry.Source.Image,
                 sample.Entry.Label, classes[sample.Entry.Label], pred, classes[pred],
                 (float)r[1], (float)r[2], r[3], predScores, trueScores,
@@ -132,9 +141,22 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 ch, cw,
                 mapData.AsSpan(i * 2 * ch * cw, ch * cw).ToArray(),
                 mapData.AsSpan((i * 2 * ch * cw) + (ch * cw), ch * cw).ToArray(),
-                sample.Entry.Source.Extra);
+                sample.Entry.Source.Extra));
         }
-        return new ScoredBatch(rows, batch.Errors);
+        errors.Sort((x, y) => x.Row.CompareTo(y.Row));
+        return new ScoredBatch(rows, errors);
+    }
+
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>

@@ -17,6 +17,14 @@ public static class ResultsSchema
         "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam",
     ];
 
+    /// <summary>Prefixes of the project's own columns (present and future): pass-through columns may not use them.</summary>
+    public static IReadOnlyList<string> ReservedPrefixes { get; } = ["pred_", "true_", "image_", "mask_"];
+
+    /// <summary>True when a pass-through column name would collide with a column of the results contract.</summary>
+    public static bool IsReserved(string column) =>
+        FixedColumns.Contains(column, StringComparer.Ordinal) || column == "mask" || column == "id"
+        || ReservedPrefixes.Any(p => column.StartsWith(p, StringComparison.Ordinal));
+
     public static ParquetSchema Build(IReadOnlyList<string> extraColumns)
     {
         var fields = new List<Field>

@@ -22,7 +22,8 @@ public static class MaskMetrics
     /// energy_in_mask = Σ cam·mask / Σ cam: the energy-based pointing game (Wang et al. 2020, Score-CAM §4.3).
     /// energy_lift = energy_in_mask / mask_fraction: 1.0 is what a uniform map scores.
     /// pointing_hit: a maximal map pixel lies within the tolerance (Euclidean, pixels) of the mask (Zhang et al. 2016).
-    /// iou_top: IoU of the mask with the ceil(q·H·W) highest map pixels (ties broken by topk's order).
+    /// iou_top: IoU of the mask with the ceil(q·H·W) highest map pixels; ties at the k-th value go to the lowest
+    /// row-major indices (topk's own order among ties is unspecified, which would make results differ run to run).
     /// </summary>
     /// <param name="cams">Maps (B,H,W), non-negative.</param>
     /// <param name="masks">Masks (B,H,W) of 0/1.</param>
@@ -44,8 +45,7 @@ public static class MaskMetrics
 
         long k = Math.Max(1, (long)Math.Ceiling(settings.TopFraction * h * w - 1e-9));
         Tensor flat = cams.flatten(1);
-        Tensor index = flat.topk((int)k, dim: 1).indexes;
-        Tensor top = zeros_like(flat).scatter_(1, index, ones_like(index, dtype: flat.dtype));
+        Tensor top = TopRegion(flat, k);
         Tensor maskFlat = masks.flatten(1);
         Tensor intersection = (top * maskFlat).sum(1);
         Tensor union = top.sum(1) + maskFlat.sum(1) - intersection;
@@ -54,6 +54,21 @@ public static class MaskMetrics
         return new MetricTensors(
             energy.MoveToOuterDisposeScope(), lift.MoveToOuterDisposeScope(), hit.MoveToOuterDisposeScope(),
             iou.MoveToOuterDisposeScope(), valid.MoveToOuterDisposeScope(), camIsZero.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The k highest values of each row as a 0/1 mask, deterministic under ties: everything above the k-th value, then
+    /// the tied values in index order (a running count over the ties) until k are chosen. O(N), no sort.
+    /// </summary>
+    public static Tensor TopRegion(Tensor flat, long k)
+    {
+        using var scope = NewDisposeScope();
+        Tensor kth = flat.topk((int)k, dim: 1).values.narrow(1, k - 1, 1);
+        Tensor above = flat.gt(kth);
+        Tensor tied = flat.eq(kth);
+        Tensor room = k - above.sum(1, keepdim: true);
+        Tensor chosenTies = tied.logical_and(tied.to_type(ScalarType.Int64).cumsum(1).le(room));
+        return above.logical_or(chosenTies).to_type(flat.dtype).MoveToOuterDisposeScope();
     }
 
     /// <summary>Peaks compared one by one with the mask; maps with more tied peaks than this use the dilated mask instead.</summary>

@@ -41,6 +41,32 @@ public sealed class ShardTests
     }
 
     [Fact]
+    public async Task SameConfigAndThreads_GiveBitIdenticalResults()
+    {
+        (string config, string baseline) = ReferenceRun.Baseline.Value;
+        string again = Path.Combine(TestPaths.NewTempDir("again"), "out");
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--output", again]));
+        var a = Duck.Query($"SELECT * FROM {Duck.Results(baseline)} ORDER BY row");
+        var b = Duck.Query($"SELECT * FROM {Duck.Results(again)} ORDER BY row");
+        Assert.Equal(a.Count, b.Count);
+        for (int i = 0; i < a.Count; i++)
+        {
+            foreach ((string column, object? value) in a[i])
+            {
+                object? other = b[i][column];
+                if (value is System.Collections.IList)
+                {
+                    Assert.Equal(Duck.Floats(value), Duck.Floats(other)); // exact, not within a tolerance
+                }
+                else
+                {
+                    Assert.Equal(value, other);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Resolve_FromFlagsAndJobEnvironments()
     {
         static Func<string, string?> Env(params (string Key, string Value)[] vars) => k => vars.FirstOrDefault(v => v.Key == k).Value;

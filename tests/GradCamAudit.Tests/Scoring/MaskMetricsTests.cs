@@ -73,6 +73,19 @@ public sealed class MaskMetricsTests
     }
 
     [Fact]
+    public void TopRegion_BreaksTiesByLowestIndex_Deterministically()
+    {
+        // k = 3 of [1, 2, 5, 2, 2, 0]: the 5, then the first two of the three tied 2s.
+        using Tensor flat = tensor(new float[] { 1, 2, 5, 2, 2, 0, 7, 7, 7, 7, 7, 7 }, [2, 6]);
+        float[] top = MaskMetrics.TopRegion(flat, 3).data<float>().ToArray();
+        Assert.Equal([0f, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0], top);
+
+        // A constant 4x4 map with q = 0.25: iou_top takes the first row, so a first-row mask scores exactly 1.
+        MetricTensors m = MaskMetrics.Score(Batch(Enumerable.Repeat(3f, 16).ToArray()), Batch(Mask((0, 0), (0, 1), (0, 2), (0, 3))), new MetricSettings(1, 0.25));
+        Assert.Equal(1f, m.IouTop.data<float>()[0], 6);
+    }
+
+    [Fact]
     public void EnergyLift_UniformMap_IsOne_WhateverTheMaskSize()
     {
         using var scope = NewDisposeScope();
