@@ -33,12 +33,13 @@ public static class Commands
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a previous run in a non-empty output folder (only the run's own files are removed)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the killed or failed run in the output folder after its last committed part." };
         var auditTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
+        var set = new Option<string[]>("--set") { Description = "Override a config key, repeatable: --set audit.batchSize=64 (values read as JSON, else as strings; after GRADCAM_AUDIT__section__key environment variables).", AllowMultipleArgumentsPerToken = false };
         var shard = new Option<string?>("--shard") { Description = "Audit one shard, I/N: rows with (row - 1) mod N == I, into <output>/shard-I-of-N/ ('auto': index and count from the job environment)." };
         var shardIndex = new Option<int?>("--shard-index") { Description = "Shard index I (default: JOB_COMPLETION_INDEX, or SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN)." };
         var shardCount = new Option<int?>("--shard-count") { Description = "Shard count N (default: SLURM_ARRAY_TASK_COUNT or GRADCAM_AUDIT_SHARD_COUNT)." };
         var audit = new Command("audit", "Run the audit and write results/, errors/, errors.csv, run.json and report.html.")
         {
-            config, output, limit, overwrite, resume, auditTemplates, shard, shardIndex, shardCount,
+            config, output, limit, overwrite, resume, auditTemplates, set, shard, shardIndex, shardCount,
         };
         audit.SetAction((pr, ct) => Guard(pr, async () =>
         {
@@ -46,7 +47,7 @@ public static class Commands
             {
                 throw new UsageException("--resume and --overwrite exclude each other: --resume continues the run in the folder, --overwrite replaces it");
             }
-            AuditOptions options = ConfigLoader.Load(pr.GetValue(config)!, pr.GetValue(output));
+            AuditOptions options = ConfigLoader.Load(pr.GetValue(config)!, pr.GetValue(output), pr.GetValue(set) ?? [], EnvironmentVariables());
             long? n = pr.GetValue(limit);
             if (n is <= 0)
             {
@@ -168,6 +169,9 @@ public static class Commands
 
     /// <summary>Prints stack traces of failures (a one-line reason otherwise).</summary>
     private static readonly Option<bool> Verbose = new("--verbose") { Description = "Print stack traces of failures.", Recursive = true };
+
+    private static IEnumerable<KeyValuePair<string, string>> EnvironmentVariables() =>
+        Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => new KeyValuePair<string, string>((string)e.Key, (string?)e.Value ?? ""));
 
     private static string? TemplatesFolder(string? folder)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace GradCamAudit.Options;
 
@@ -12,18 +13,42 @@ public static class ConfigLoader
     private static readonly string[] Devices = ["auto", "cpu", "cuda"];
     private static readonly string[] WeightFormats = ["auto", "pytorch", "safetensors", "torchsharp"];
 
-    /// <summary>Loads and validates <paramref name="path"/>; <paramref name="outputOverride"/> replaces output.directory.</summary>
-    public static AuditOptions Load(string path, string? outputOverride = null)
+    /// <summary>Prefix of the environment variables that override config keys (<c>GRADCAM_AUDIT__audit__batchSize=64</c>).</summary>
+    public const string EnvironmentPrefix = "GRADCAM_AUDIT__";
+
+    /// <summary>
+    /// Loads and validates <paramref name="path"/>. Overrides apply before validation, in this order: environment
+    /// variables <c>GRADCAM_AUDIT__section__key</c>, then <paramref name="overrides"/> (<c>--set key=value</c>, the value read
+    /// as JSON, else as a string); <paramref name="outputOverride"/> replaces output.directory. Paths given by an
+    /// override resolve relative to the config file, as in it.
+    /// </summary>
+    public static AuditOptions Load(string path, string? outputOverride = null, IReadOnlyList<string>? overrides = null,
+        IEnumerable<KeyValuePair<string, string>>? environment = null, List<ConfigKey>? recorder = null)
     {
         string full = Path.GetFullPath(path);
         if (!File.Exists(full))
         {
             throw new ConfigException($"config file not found: '{path}'");
         }
+        var overrideErrors = new List<string>();
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllText(full), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var docOptions = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+            JsonNode? node = JsonNode.Parse(File.ReadAllText(full), documentOptions: docOptions);
+            if (node is JsonObject root)
+            {
+                var pairs = (environment ?? [])
+                    .Where(kv => kv.Key.StartsWith(EnvironmentPrefix, StringComparison.Ordinal))
+                    .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+                    .Select(kv => (Source: "environment " + kv.Key, Key: kv.Key[EnvironmentPrefix.Length..].Replace("__", ".", StringComparison.Ordinal), kv.Value))
+                    .Concat((overrides ?? []).Select(o => (Source: "--set " + o, Key: o.Contains('=', StringComparison.Ordinal) ? o.Split('=', 2)[0].Trim() : "", Value: o.Contains('=', StringComparison.Ordinal) ? o.Split('=', 2)[1] : "")));
+                foreach ((string source, string key, string value) in pairs)
+                {
+                    ApplyOverride(root, source, key, value, overrideErrors);
+                }
+            }
+            doc = JsonDocument.Parse(node?.ToJsonString() ?? "null");
         }
         catch (JsonException ex)
         {
@@ -31,9 +56,10 @@ public static class ConfigLoader
         }
         using (doc)
         {
-            var errors = new List<string>();
+            var errors = new List<string>(overrideErrors);
             string baseDir = Path.GetDirectoryName(full)!;
-            var root = new JsonSection(doc.RootElement, "", errors);
+            var root = new JsonSection(doc.RootElement, "", errors, recorder);
+            root.String("$schema", "");
             string name = root.String("name", Path.GetFileNameWithoutExtension(full));
 
             var ds = root.Section("dataset", required: true);
@@ -154,5 +180,43 @@ public static class ConfigLoader
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates));
         }
+    }
+
+    /// <summary>Sets one dotted key (creating sections as needed); the value is JSON when it parses as JSON, else a string.</summary>
+    private static void ApplyOverride(JsonObject root, string source, string key, string value, List<string> errors)
+    {
+        string[] path = key.Split('.');
+        if (key.Length == 0 || path.Any(p => p.Length == 0))
+        {
+            errors.Add($"{source}: expected key=value with a dotted key such as audit.batchSize");
+            return;
+        }
+        JsonObject section = root;
+        foreach (string part in path[..^1])
+        {
+            if (section[part] is JsonObject child)
+            {
+                section = child;
+            }
+            else if (section[part] is null)
+            {
+                section[part] = section = new JsonObject();
+            }
+            else
+            {
+                errors.Add($"{source}: '{part}' is not a section");
+                return;
+            }
+        }
+        JsonNode? parsed;
+        try
+        {
+            parsed = JsonNode.Parse(value);
+        }
+        catch (JsonException)
+        {
+            parsed = JsonValue.Create(value);
+        }
+        section[path[^1]] = parsed;
     }
 }

@@ -2,17 +2,23 @@ using System.Text.Json;
 
 namespace GradCamAudit.Options;
 
+/// <summary>A config key as the loader reads it: its path, JSON type, default and range (what the JSON schema must agree with).</summary>
+public sealed record ConfigKey(string Path, string Type, object? Default, double? Minimum, double? Maximum);
+
 /// <summary>Typed, error-collecting access to one JSON object of the config; remembers which keys were read.</summary>
 internal sealed class JsonSection
 {
+    private readonly List<ConfigKey>? recorder;
+
     private readonly JsonElement element;
     private readonly string prefix;
     private readonly List<string> errors;
     private readonly HashSet<string> known = new(StringComparer.Ordinal);
     private readonly List<JsonSection> children = [];
 
-    public JsonSection(JsonElement element, string prefix, List<string> errors)
+    public JsonSection(JsonElement element, string prefix, List<string> errors, List<ConfigKey>? recorder = null)
     {
+        this.recorder = recorder;
         this.element = element;
         this.prefix = prefix;
         this.errors = errors;
@@ -31,13 +37,15 @@ internal sealed class JsonSection
         {
             errors.Add($"{prefix}{key}: required section is missing");
         }
-        var child = new JsonSection(e, prefix + key + ".", errors);
+        var child = new JsonSection(e, prefix + key + ".", errors, recorder);
+        Record(key, "object", null, null, null);
         children.Add(child);
         return child;
     }
 
     public string String(string key, string fallback)
     {
+        Record(key, "string", fallback, null, null);
         JsonElement e = Get(key);
         if (e.ValueKind == JsonValueKind.Undefined || e.ValueKind == JsonValueKind.Null)
         {
@@ -53,6 +61,7 @@ internal sealed class JsonSection
 
     public string? Path(string key, string baseDir, bool mustExist, bool required = true)
     {
+        Record(key, "string", null, null, null);
         JsonElement e = Get(key);
         if (e.ValueKind == JsonValueKind.Undefined || e.ValueKind == JsonValueKind.Null)
         {
@@ -77,6 +86,7 @@ internal sealed class JsonSection
 
     public int Int(string key, int fallback, int min, int max)
     {
+        Record(key, "integer", fallback, min, max);
         JsonElement e = Get(key);
         if (e.ValueKind == JsonValueKind.Undefined)
         {
@@ -97,6 +107,7 @@ internal sealed class JsonSection
 
     public double Double(string key, double fallback, double min, double max)
     {
+        Record(key, "number", fallback, min, max);
         JsonElement e = Get(key);
         if (e.ValueKind == JsonValueKind.Undefined)
         {
@@ -143,6 +154,7 @@ internal sealed class JsonSection
 
     private IReadOnlyList<T>? List<T>(string key, JsonValueKind kind, Func<JsonElement, T> read, string what)
     {
+        Record(key, "array", null, null, null);
         JsonElement e = Get(key);
         if (e.ValueKind == JsonValueKind.Undefined || e.ValueKind == JsonValueKind.Null)
         {
@@ -154,6 +166,14 @@ internal sealed class JsonSection
             return null;
         }
         return e.EnumerateArray().Select(read).ToArray();
+    }
+
+    private void Record(string key, string type, object? fallback, double? min, double? max)
+    {
+        if (recorder != null && !recorder.Any(k => k.Path == prefix + key))
+        {
+            recorder.Add(new ConfigKey(prefix + key, type, fallback, min, max));
+        }
     }
 
     private JsonElement Get(string key)
