@@ -4,6 +4,7 @@ using GradCamAudit.Options;
 using GradCamAudit.Pipeline;
 using GradCamAudit.Reporting;
 using GradCamAudit.Results;
+using Microsoft.Extensions.Logging;
 
 namespace GradCamAudit.Cli;
 
@@ -26,6 +27,8 @@ public static class Commands
     {
         var root = new RootCommand("gradcam-audit: audit a labelled image dataset with Grad-CAM against object masks");
         root.Options.Add(Verbose);
+        root.Options.Add(Quiet);
+        root.Options.Add(LogFormat);
 
         var config = new Option<string>("--config") { Description = "Audit config (JSON).", Required = true };
         var output = new Option<string?>("--output") { Description = "Output folder (default: output.directory from the config)." };
@@ -41,7 +44,7 @@ public static class Commands
         {
             config, output, limit, overwrite, resume, auditTemplates, set, shard, shardIndex, shardCount,
         };
-        audit.SetAction((pr, ct) => Guard(pr, async () =>
+        audit.SetAction((pr, ct) => Guard(pr, async log =>
         {
             if (pr.GetValue(resume) && pr.GetValue(overwrite))
             {
@@ -54,7 +57,8 @@ public static class Commands
                 throw new UsageException($"--limit must be positive, got {n}");
             }
             ShardSpec? part = ShardResolver.Resolve(pr.GetValue(shard), pr.GetValue(shardIndex), pr.GetValue(shardCount), Environment.GetEnvironmentVariable);
-            await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates)), part), Log, ct).ConfigureAwait(false);
+            await CliLogging.WithProgressAsync(log, live: !pr.GetValue(Quiet) && pr.GetValue(LogFormat) != "json", progress =>
+                AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates)), part, progress), log, ct)).ConfigureAwait(false);
         }));
 
         var mergeOut = new Option<string>("--output") { Description = "Folder for the merged run.", Required = true };
@@ -62,9 +66,9 @@ public static class Commands
         var mergeTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
         var shardDirs = new Argument<string[]>("shards") { Description = "The shard run folders (shard-I-of-N), all of one audit.", Arity = ArgumentArity.OneOrMore };
         var merge = new Command("merge", "Merge the shard run folders of one audit into one run folder (results, errors, run.json, report).") { mergeOut, mergeOverwrite, mergeTemplates, shardDirs };
-        merge.SetAction((pr, ct) => Guard(pr, async () =>
+        merge.SetAction((pr, ct) => Guard(pr, async log =>
         {
-            await RunMerger.MergeAsync(pr.GetValue(mergeOut)!, pr.GetValue(shardDirs)!, pr.GetValue(mergeOverwrite), TemplatesFolder(pr.GetValue(mergeTemplates)), Log, ct).ConfigureAwait(false);
+            await RunMerger.MergeAsync(pr.GetValue(mergeOut)!, pr.GetValue(shardDirs)!, pr.GetValue(mergeOverwrite), TemplatesFolder(pr.GetValue(mergeTemplates)), log, ct).ConfigureAwait(false);
         }));
         root.Subcommands.Add(merge);
         root.Subcommands.Add(audit);
@@ -72,20 +76,20 @@ public static class Commands
         var run = new Option<string>("--run") { Description = "A finished run's output folder.", Required = true };
         var templates = new Option<string?>("--templates") { Description = "Folder of Scriban templates overriding the embedded ones." };
         var report = new Command("report", "Re-render report.html from a finished run's results (no model needed).") { run, templates };
-        report.SetAction((pr, ct) => Guard(pr, () =>
+        report.SetAction((pr, ct) => Guard(pr, log =>
         {
             string path = ReportBuilder.Render(Path.GetFullPath(pr.GetValue(run)!), TemplatesFolder(pr.GetValue(templates)));
-            Log($"report: {path}");
+            log.LogInformation("report: {Report}", path);
             return Task.CompletedTask;
         }));
         root.Subcommands.Add(report);
 
         var dataOut = new Option<string>("--output") { Description = "Folder for manifest.csv, images/ and masks/.", Required = true };
         var makeDemo = new Command("demo-data", "Regenerate the demo audit split (deterministic: identical pixels on every machine).") { dataOut };
-        makeDemo.SetAction((pr, ct) => Guard(pr, () =>
+        makeDemo.SetAction((pr, ct) => Guard(pr, log =>
         {
             int count = DemoDataset.WriteAuditSplit(pr.GetValue(dataOut)!);
-            Log($"wrote {count} demo samples to {pr.GetValue(dataOut)}");
+            log.LogInformation("wrote {Count} demo samples to {Folder}", count, pr.GetValue(dataOut));
             return Task.CompletedTask;
         }));
         root.Subcommands.Add(makeDemo);
@@ -94,10 +98,10 @@ public static class Commands
         var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 6 };
         var perClass = new Option<int>("--per-class") { Description = "Training samples per class.", DefaultValueFactory = _ => 600 };
         var train = new Command("train-demo", "Train the demo CNN on the demo's training split (with its planted shortcut).") { weightsOut, epochs, perClass };
-        train.SetAction((pr, ct) => Guard(pr, () =>
+        train.SetAction((pr, ct) => Guard(pr, log =>
         {
             Torch.Initialise();
-            DemoTrainer.Train(pr.GetValue(weightsOut)!, pr.GetValue(perClass), pr.GetValue(epochs), Log);
+            DemoTrainer.Train(pr.GetValue(weightsOut)!, pr.GetValue(perClass), pr.GetValue(epochs), Lines(log));
             return Task.CompletedTask;
         }));
         root.Subcommands.Add(train);
@@ -119,8 +123,9 @@ public static class Commands
         {
             models, batches, size, rounds, e2eSamples, e2eModels, e2eBatch, work,
         };
-        bench.SetAction((pr, ct) => Guard(pr, async () =>
+        bench.SetAction((pr, ct) => Guard(pr, async log =>
         {
+            Action<string> Log = Lines(log);
             static int[] Ints(string s) => s.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
             Torch.Initialise();
             var device = GradCamAudit.Modeling.LoadedModel.ResolveDevice("auto");
@@ -167,8 +172,19 @@ public static class Commands
         return await parsed.InvokeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Prints stack traces of failures (a one-line reason otherwise).</summary>
-    private static readonly Option<bool> Verbose = new("--verbose") { Description = "Print stack traces of failures.", Recursive = true };
+    /// <summary>Prints stack traces of failures (a one-line reason otherwise) and debug lines.</summary>
+    private static readonly Option<bool> Verbose = new("--verbose") { Description = "Debug log lines and stack traces of failures.", Recursive = true };
+
+    private static readonly Option<bool> Quiet = new("--quiet") { Description = "Only warnings and errors (no progress).", Recursive = true };
+
+    private static readonly Option<string> LogFormat = new("--log-format")
+    {
+        Description = "Log lines as 'plain' text or 'json' (one JSON object per line, for log collectors).",
+        Recursive = true,
+        DefaultValueFactory = _ => "plain",
+    };
+
+    private static Action<string> Lines(ILogger log) => m => log.LogInformation("{Message}", m);
 
     private static IEnumerable<KeyValuePair<string, string>> EnvironmentVariables() =>
         Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => new KeyValuePair<string, string>((string)e.Key, (string?)e.Value ?? ""));
@@ -183,27 +199,42 @@ public static class Commands
     }
 
     /// <summary>Runs a verb and maps its outcome to the exit code: one line on stderr per failure, the stack trace with --verbose.</summary>
-    private static async Task<int> Guard(ParseResult pr, Func<Task> body)
+    private static async Task<int> Guard(ParseResult pr, Func<ILogger, Task> body)
     {
         bool verbose = pr.GetValue(Verbose);
-        try
+        string format = pr.GetValue(LogFormat) ?? "plain";
+        if (format is not "plain" and not "json")
         {
-            await body().ConfigureAwait(false);
-            return Ok;
-        }
-        catch (ConfigException ex)
-        {
-            await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"error: --log-format must be plain or json, got '{format}'").ConfigureAwait(false);
             return UsageError;
         }
-        catch (UsageException ex)
+        using ILoggerFactory factory = CliLogging.CreateFactory(format, pr.GetValue(Quiet), verbose);
+        ILogger log = factory.CreateLogger("gradcam-audit");
+        try
         {
-            await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            await body(log).ConfigureAwait(false);
+            return Ok;
+        }
+        catch (Exception ex) when (ex is ConfigException or UsageException)
+        {
+            if (format == "json")
+            {
+                log.LogError("error: {Message}", ex.Message);
+            }
+            else
+            {
+                await Console.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            }
             return UsageError;
         }
         catch (Exception ex)
         {
             string line = ex is OperationCanceledException ? "cancelled" : ex.Message.ReplaceLineEndings(" ");
+            if (format == "json")
+            {
+                log.LogError(verbose ? ex : null, "failed: {Reason}", line);
+                return RuntimeFailure;
+            }
             await Console.Error.WriteLineAsync("failed: " + line).ConfigureAwait(false);
             if (verbose)
             {
@@ -217,5 +248,10 @@ public static class Commands
         }
     }
 
-    private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+    private static Task<int> Guard(ParseResult pr, Action<ILogger> body) => Guard(pr, log =>
+    {
+        body(log);
+        return Task.CompletedTask;
+    });
+
 }

@@ -4,12 +4,13 @@ using GradCamAudit.Modeling;
 using GradCamAudit.Options;
 using GradCamAudit.Reporting;
 using GradCamAudit.Results;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 
 namespace GradCamAudit.Pipeline;
 
 /// <summary>Per-run flags from the command line.</summary>
-public sealed record RunRequest(long? Limit, bool Overwrite, bool Resume = false, string? TemplateDirectory = null, ShardSpec? Shard = null);
+public sealed record RunRequest(long? Limit, bool Overwrite, bool Resume = false, string? TemplateDirectory = null, ShardSpec? Shard = null, IProgress<RunProgress>? Progress = null);
 
 /// <summary>
 /// One audit, start to finish: validate everything (config, manifest header, templates, output folder, weights, model
@@ -20,7 +21,11 @@ public sealed record RunRequest(long? Limit, bool Overwrite, bool Resume = false
 /// </summary>
 public static class AuditRunner
 {
-    public static async Task<RunManifest> RunAsync(AuditOptions options, RunRequest request, Action<string> log, CancellationToken ct = default, PipelineHooks? hooks = null)
+    /// <summary>The same, logging through a plain callback.</summary>
+    public static Task<RunManifest> RunAsync(AuditOptions options, RunRequest request, Action<string> log, CancellationToken ct = default, PipelineHooks? hooks = null) =>
+        RunAsync(options, request, new CallbackLogger(log), ct, hooks);
+
+    public static async Task<RunManifest> RunAsync(AuditOptions options, RunRequest request, ILogger log, CancellationToken ct = default, PipelineHooks? hooks = null)
     {
         var total = Stopwatch.StartNew();
         if (request.Resume && request.Overwrite)
@@ -58,7 +63,7 @@ public static class AuditRunner
             }
             if (previous.Status == RunStatus.Complete)
             {
-                log($"the run in '{folder.Directory}' is complete ({previous.Counts.ManifestRows} rows): nothing to resume");
+                log.LogInformation("the run in '{Folder}' is complete ({Rows} rows): nothing to resume", folder.Directory, previous.Counts.ManifestRows);
                 return previous;
             }
             options = options with { Audit = options.Audit with { Threads = previous.Threads, BatchSize = previous.BatchSizeUsed } };
@@ -66,19 +71,20 @@ public static class AuditRunner
 
         Torch.Initialise(options.Audit.Threads);
         torch.Device device = LoadedModel.ResolveDevice(options.Audit.Device);
-        log($"device {device}, {options.Audit.Threads} threads; loading {options.Model.Architecture} from {options.Model.Weights}");
+        log.LogInformation("device {Device}, {Threads} threads; loading {Architecture} from {Weights}", device, options.Audit.Threads, options.Model.Architecture, options.Model.Weights);
         LoadedModel model = LoadedModel.Load(options.Model, device);
         bool disposeModel = true;
         try
         {
             using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes);
             (int camH, int camW) = scorer.Probe();
-            log($"target layer '{model.TargetPath}' gives a {camH}x{camW} map at input {options.Model.InputHeight}x{options.Model.InputWidth}; Grad-CAM by {scorer.Method}"
-                + (scorer.ClosedFormDifference is double d ? $" (closed form vs autograd on a probe batch: max relative difference {d:E1})" : ""));
+            log.LogInformation("target layer '{Target}' gives a {CamHeight}x{CamWidth} map at input {InputHeight}x{InputWidth}; Grad-CAM by {Method}{Check}",
+                model.TargetPath, camH, camW, options.Model.InputHeight, options.Model.InputWidth, scorer.Method,
+                scorer.ClosedFormDifference is double d ? $" (closed form vs autograd on a probe batch: max relative difference {d:E1})" : "");
             var warnings = CoarseMapWarnings(model, options.Model, camH, camW);
             foreach (string w in warnings)
             {
-                log("warning: " + w);
+                log.LogWarning("{Warning}", w);
             }
             double loadSeconds = total.Elapsed.TotalSeconds;
 
@@ -89,7 +95,7 @@ public static class AuditRunner
             {
                 committed = await RunParts.DiscardUncommittedAsync(folder, ct).ConfigureAwait(false);
                 skipThrough = committed.Length == 0 ? 0 : committed[^1].LastRow;
-                log($"resuming run {previous.RunId}: {committed.Length} committed parts ({committed.Sum(p => p.RowCount)} rows, through manifest row {skipThrough})");
+                log.LogInformation("resuming run {RunId}: {Parts} committed parts ({Rows} rows, through manifest row {Row})", previous.RunId, committed.Length, committed.Sum(p => p.RowCount), skipThrough);
             }
             else if (kind == RunFolderKind.Run || kind == RunFolderKind.Unrelated)
             {
@@ -114,7 +120,7 @@ public static class AuditRunner
                 hooks?.Decoder?.Invoke(decoder) ?? decoder,
                 hooks?.Scorer?.Invoke(scorer) ?? scorer,
                 hooks?.Sink?.Invoke(new CommitSink(committer)) ?? new CommitSink(committer),
-                options.Audit, timings, log);
+                options.Audit, timings, log, request.Progress, committed.Sum(p => p.RowCount), ExpectedRows(options.Dataset.Manifest, request));
             var pass = Stopwatch.StartNew();
             try
             {
@@ -138,7 +144,8 @@ public static class AuditRunner
                 Timings = new RunTimings(pass.Elapsed.TotalSeconds, timings.DecodeSeconds, timings.ComputeSeconds, timings.WriteSeconds, loadSeconds),
             };
             folder.SaveManifest(run);
-            log($"audited {run.Counts.Audited} of {run.Counts.ManifestRows} rows ({run.Counts.Errors} errors) in {pass.Elapsed.TotalSeconds:F1} s (model load and probe {loadSeconds:F1} s)");
+            log.LogInformation("audited {Audited} of {Rows} rows ({Errors} errors) in {Seconds:F1} s (model load and probe {LoadSeconds:F1} s)",
+                run.Counts.Audited, run.Counts.ManifestRows, run.Counts.Errors, pass.Elapsed.TotalSeconds, loadSeconds);
             try
             {
                 ReportBuilder.Render(folder.Directory, request.TemplateDirectory);
@@ -150,7 +157,7 @@ public static class AuditRunner
             }
             run = run with { Status = RunStatus.Complete, FinishedUtc = DateTimeOffset.UtcNow };
             folder.SaveManifest(run);
-            log($"report: {folder.ReportPath}");
+            log.LogInformation("report: {Report}", folder.ReportPath);
             return run;
         }
         finally
@@ -161,6 +168,24 @@ public static class AuditRunner
                 model.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Rows this run will cover, for progress and ETA: the manifest's non-empty lines (a record never spans lines), after
+    /// --limit and the shard. Counting lines reads the file once at disk speed.
+    /// </summary>
+    private static long ExpectedRows(string manifest, RunRequest request)
+    {
+        long lines = -1;
+        foreach (string line in File.ReadLines(manifest))
+        {
+            if (line.Length > 0)
+            {
+                lines++;
+            }
+        }
+        long rows = Math.Max(0, request.Limit is long limit ? Math.Min(limit, lines) : lines);
+        return request.Shard is { } shard ? (rows / shard.Count) + (rows % shard.Count > shard.Index ? 1 : 0) : rows;
     }
 
     private static RunManifest LoadPrevious(RunFolder folder)

@@ -3,6 +3,7 @@ using GradCamAudit.Data;
 using GradCamAudit.Options;
 using GradCamAudit.Reporting;
 using GradCamAudit.Results;
+using Microsoft.Extensions.Logging;
 using Parquet;
 using Parquet.Serialization;
 
@@ -16,7 +17,7 @@ namespace GradCamAudit.Pipeline;
 /// </summary>
 public static class RunMerger
 {
-    public static async Task<RunManifest> MergeAsync(string output, IReadOnlyList<string> shardDirectories, bool overwrite, string? templateDirectory, Action<string> log, CancellationToken ct = default)
+    public static async Task<RunManifest> MergeAsync(string output, IReadOnlyList<string> shardDirectories, bool overwrite, string? templateDirectory, ILogger log, CancellationToken ct = default)
     {
         var shards = new List<(RunFolder Folder, RunManifest Run)>();
         var problems = new List<string>();
@@ -153,7 +154,7 @@ public static class RunMerger
         ReportBuilder.Render(target.Directory, templateDirectory);
         merged = merged with { Status = RunStatus.Complete, FinishedUtc = DateTimeOffset.UtcNow };
         target.SaveManifest(merged);
-        log($"merged {shards.Count} shards: {rows} rows ({errors} errors) into {target.Directory}");
+        log.LogInformation("merged {Shards} shards: {Rows} rows ({Errors} errors) into {Folder}", shards.Count, rows, errors, target.Directory);
         return merged;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using GradCamAudit.Data;
 using GradCamAudit.Options;
+using Microsoft.Extensions.Logging;
 
 namespace GradCamAudit.Pipeline;
 
@@ -11,7 +12,7 @@ namespace GradCamAudit.Pipeline;
 /// no stage waits on a queue that nobody drains; the run then waits at most <see cref="Grace"/> for the stages to
 /// stop (a native call cannot be interrupted) and throws <see cref="StageFailedException"/> either way.
 /// </summary>
-public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, IResultSink sink, AuditSettings settings, StageTimings timings, Action<string> log)
+public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, IResultSink sink, AuditSettings settings, StageTimings timings, ILogger log, IProgress<RunProgress>? progress = null, long rowsBefore = 0, long rowsTotal = 0)
 {
     /// <summary>How long stages get to stop after a failure before the run gives up on them.</summary>
     public static TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(3);
@@ -121,8 +122,8 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
 
     private async Task ComputeAsync(ChannelReader<DecodedBatch> input, ChannelWriter<ScoredBatch> output, CancellationToken ct)
     {
-        long done = 0;
-        long lastLog = Stopwatch.GetTimestamp();
+        long done = rowsBefore;
+        long started = Stopwatch.GetTimestamp();
         await foreach (DecodedBatch batch in input.ReadAllAsync(ct).ConfigureAwait(false))
         {
             long start = Stopwatch.GetTimestamp();
@@ -141,7 +142,7 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
                 catch (Exception ex) when (IsOutOfMemory(ex) && size > 1)
                 {
                     BatchSizeUsed = Math.Max(1, size / 2);
-                    log($"device out of memory on a batch of {size}: retrying it, and continuing, with batches of {BatchSizeUsed}");
+                    log.LogWarning("device out of memory on a batch of {Size}: retrying it, and continuing, with batches of {BatchSize}", size, BatchSizeUsed);
                     continue;
                 }
                 rows.AddRange(scored.Rows);
@@ -154,11 +155,7 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
             }
             timings.AddCompute(Stopwatch.GetElapsedTime(start));
             done += batch.Samples.Count + batch.Errors.Count;
-            if (Stopwatch.GetElapsedTime(lastLog) > TimeSpan.FromSeconds(5))
-            {
-                log($"{done} rows processed");
-                lastLog = Stopwatch.GetTimestamp();
-            }
+            progress?.Report(new RunProgress(done, Math.Max(done, rowsTotal), Stopwatch.GetElapsedTime(started)));
             await output.WriteAsync(new ScoredBatch(rows, errors), ct).ConfigureAwait(false);
         }
         output.TryComplete();
