@@ -146,16 +146,17 @@ public static class AuditRunner
             folder.SaveManifest(run);
             log.LogInformation("audited {Audited} of {Rows} rows ({Errors} errors) in {Seconds:F1} s (model load and probe {LoadSeconds:F1} s)",
                 run.Counts.Audited, run.Counts.ManifestRows, run.Counts.Errors, pass.Elapsed.TotalSeconds, loadSeconds);
+            var complete = run with { Status = RunStatus.Complete, FinishedUtc = DateTimeOffset.UtcNow };
             try
             {
-                ReportBuilder.Render(folder.Directory, request.TemplateDirectory);
+                ReportBuilder.Render(folder.Directory, request.TemplateDirectory, complete);
             }
             catch (Exception ex)
             {
                 await MarkFailedAsync(folder, run, new InvalidOperationException($"report: {ex.Message}", ex), ct).ConfigureAwait(false);
                 throw;
             }
-            run = run with { Status = RunStatus.Complete, FinishedUtc = DateTimeOffset.UtcNow };
+            run = complete;
             folder.SaveManifest(run);
             log.LogInformation("report: {Report}", folder.ReportPath);
             return run;

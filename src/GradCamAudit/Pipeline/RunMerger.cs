@@ -151,8 +151,8 @@ public static class RunMerger
         long rows = parts.Sum(p => p.RowCount), errors = parts.Sum(p => p.ErrorRows);
         merged = merged with { Counts = new RunCounts(rows, rows - errors, errors, parts.Length) };
         target.SaveManifest(merged);
-        ReportBuilder.Render(target.Directory, templateDirectory);
         merged = merged with { Status = RunStatus.Complete, FinishedUtc = DateTimeOffset.UtcNow };
+        ReportBuilder.Render(target.Directory, templateDirectory, merged);
         target.SaveManifest(merged);
         log.LogInformation("merged {Shards} shards: {Rows} rows ({Errors} errors) into {Folder}", shards.Count, rows, errors, target.Directory);
         return merged;

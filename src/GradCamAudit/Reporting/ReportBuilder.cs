@@ -24,13 +24,17 @@ public static class ReportBuilder
     /// </summary>
     public static long OutputBudgetChars { get; set; } = 256L * 1024 * 1024;
 
-    public static string Render(string runDirectory, string? templateDirectory)
+    /// <summary>
+    /// Renders report.html of a run folder. <paramref name="finishing"/> is the run.json about to be committed by the
+    /// run that renders its own report as its last step (the folder's run.json still says "running" then).
+    /// </summary>
+    public static string Render(string runDirectory, string? templateDirectory, RunManifest? finishing = null)
     {
         var folder = new RunFolder(runDirectory);
         RunManifest run;
         try
         {
-            run = folder.LoadManifest() ?? throw new ConfigException($"--run: '{runDirectory}' holds no run.json (not a run folder)");
+            run = finishing ?? folder.LoadManifest() ?? throw new ConfigException($"--run: '{runDirectory}' holds no run.json (not a run folder)");
         }
         catch (InvalidDataException ex)
         {

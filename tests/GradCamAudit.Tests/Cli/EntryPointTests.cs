@@ -8,7 +8,7 @@ namespace GradCamAudit.Tests.Cli;
 [Collection(TorchCollection.Name)]
 public sealed class EntryPointTests
 {
-    private static (int Code, string Output) Run(string file, IEnumerable<string> args, int timeoutSeconds)
+    private static (int Code, string Output, string Stdout) Run(string file, IEnumerable<string> args, int timeoutSeconds)
     {
         var psi = new ProcessStartInfo(file) { WorkingDirectory = TestPaths.RepoRoot, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args)
@@ -28,19 +28,19 @@ public sealed class EntryPointTests
             p.Kill(entireProcessTree: true);
             throw new TimeoutException($"{file} did not finish in {timeoutSeconds} s");
         }
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        return (p.ExitCode, stdout.Result + stderr.Result, stdout.Result);
     }
 
     [Fact]
     public void RunPs1_UnderPowerShell7_AuditsAndReports()
     {
         string output = TestPaths.NewTempDir("ps1");
-        (int code, string log) = Run("dotnet", ["pwsh", "-NoProfile", "-File", "run.ps1", "-Output", output, "-Limit", "12", "-Overwrite"], 600);
+        (int code, string log, _) = Run("dotnet", ["pwsh", "-NoProfile", "-File", "run.ps1", "-Output", output, "-Limit", "12", "-Overwrite"], 600);
         Assert.True(code == 0, log);
         Assert.True(File.Exists(Path.Combine(output, "report.html")), log);
         Assert.True(File.Exists(Path.Combine(output, "results", "part-00000.parquet")), log);
 
-        (code, log) = Run("dotnet", ["pwsh", "-NoProfile", "-File", "run.ps1", "-Config", "configs/demo.json", "-Output", output, "-Limit", "12"], 600);
+        (code, log, _) = Run("dotnet", ["pwsh", "-NoProfile", "-File", "run.ps1", "-Config", "configs/demo.json", "-Output", output, "-Limit", "12"], 600);
         Assert.True(code == 2, "a non-empty output folder without -Overwrite must exit 2: " + log);
     }
 
@@ -56,14 +56,24 @@ public sealed class EntryPointTests
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile,
         ];
-        (int code, string dom) = Run("chromium", [.. common, "--dump-dom", "file://" + report], 120);
+        (int code, _, string dom) = Run("chromium", [.. common, "--dump-dom", "file://" + report], 120);
         Assert.Equal(0, code);
         Assert.Contains("id=\"flagged-gallery\"", dom, StringComparison.Ordinal);
         Assert.Contains("predicted as 'triangle'", dom, StringComparison.Ordinal);
+        // The browser parsed the whole page: every section, the last script, the closing tags.
+        foreach (string section in new[] { "headline", "classes", "confusion", "flagged", "rfwr", "errors" })
+        {
+            Assert.Contains($"<section id=\"{section}\">", dom, StringComparison.Ordinal);
+        }
+        Assert.EndsWith("</html>", dom.TrimEnd(), StringComparison.Ordinal);
+        string html = File.ReadAllText(report);
+        int cards = html.Split("<div class=\"card\"").Length - 1;
+        Assert.Equal(cards, dom.Split("<div class=\"card\"").Length - 1);
+        Assert.Equal(3 * cards, dom.Split("src=\"data:image/jpeg;base64,").Length - 1);
 
         string shot = Path.Combine(AppContext.BaseDirectory, "report-screenshot.png");
         File.Delete(shot);
-        (code, string log) = Run("chromium", [.. common, "--window-size=1400,2400", "--screenshot=" + shot, "file://" + report], 120);
+        (code, string log, _) = Run("chromium", [.. common, "--window-size=1400,2400", "--screenshot=" + shot, "file://" + report], 120);
         Assert.True(code == 0, log);
         Assert.True(new FileInfo(shot).Length > 50_000, "the screenshot should hold a rendered page");
     }

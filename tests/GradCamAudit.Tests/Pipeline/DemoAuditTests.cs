@@ -135,6 +135,8 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
             Assert.Contains($"<section id=\"{section}\">", html, StringComparison.Ordinal);
         }
         Assert.Contains("document.getElementById('filter')", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("did not finish", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("This run failed", html, StringComparison.Ordinal);
 
         // Every card the headings announce is on the page, each with its three thumbnails.
         var rows = Duck.Query($"SELECT count(*) FILTER (WHERE flagged) AS f, count(*) FILTER (WHERE right_for_wrong_reason) AS r FROM {Duck.Results(demo.OutputDirectory)}")[0];
