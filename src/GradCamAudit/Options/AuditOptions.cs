@@ -8,7 +8,27 @@ public sealed record AuditOptions(
     ModelOptions Model,
     AuditSettings Audit,
     OutputOptions Output,
-    ReportOptions Report);
+    ReportOptions Report,
+    ExplainOptions? Explain = null)
+{
+    /// <summary>The explain section (the defaults for a run.json written before the section existed).</summary>
+    public ExplainOptions ExplainSettings => Explain ?? ExplainOptions.Default;
+}
+
+/// <summary>
+/// Explain section: the CAM methods (the first is primary: its maps and metrics fill the main results table), the
+/// targets (classes explained besides the predicted and the true one, which are always explained) and the metrics
+/// (column names of <see cref="Scoring.Metrics.MetricCatalogue"/>).
+/// </summary>
+public sealed record ExplainOptions(IReadOnlyList<string> Methods, IReadOnlyList<string> Targets, IReadOnlyList<string> Metrics)
+{
+    public static ExplainOptions Default { get; } = new(["gradcam"], ["pred", "true"], Scoring.Metrics.MetricCatalogue.Defaults);
+
+    public string Primary => Methods[0];
+
+    /// <summary>The selected metrics in catalogue order (the required ones included).</summary>
+    public IReadOnlyList<string> MetricColumns => Scoring.Metrics.MetricCatalogue.Select(Metrics).Select(m => m.Info.Column).ToArray();
+}
 
 /// <summary>Dataset section: a CSV manifest with columns image,label,mask (+ optional id, extra columns passed through).</summary>
 public sealed record DatasetOptions(string Manifest, IReadOnlyList<string> Classes);

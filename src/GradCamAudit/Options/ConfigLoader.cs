@@ -153,6 +153,27 @@ public static class ConfigLoader
             double maxPixels = a.Double("maxImagePixels", Data.ImageDecoder.DefaultMaxImagePixels, 1, 1e12);
             int batchTimeout = a.Int("batchTimeoutSeconds", 1800, 1, 7 * 24 * 3600);
 
+            var ex = root.Section("explain", required: false);
+            IReadOnlyList<string> methods = ex.StringList("methods") ?? ExplainOptions.Default.Methods;
+            IReadOnlyList<string> targets = ex.StringList("targets") ?? ExplainOptions.Default.Targets;
+            IReadOnlyList<string> metrics = ex.StringList("metrics") ?? ExplainOptions.Default.Metrics;
+            foreach (string method in methods.Where(m => !Explain.CamMethods.Names.Contains(m)))
+            {
+                errors.Add($"explain.methods: '{method}' is not one of {string.Join(", ", Explain.CamMethods.Names)}");
+            }
+            if (methods.Count == 0 || methods.Distinct(StringComparer.Ordinal).Count() != methods.Count)
+            {
+                errors.Add("explain.methods: give at least one method, each once (the first is primary)");
+            }
+            foreach (string badTarget in targets.Where(t => !Explain.CamTargets.IsValid(t, classes)))
+            {
+                errors.Add($"explain.targets: '{badTarget}' is not pred, true, top<k> (k >= 1) or class:<name> of a configured class");
+            }
+            foreach (string metric in metrics.Where(m => !Scoring.Metrics.MetricCatalogue.Columns.Contains(m)))
+            {
+                errors.Add($"explain.metrics: '{metric}' is not one of {string.Join(", ", Scoring.Metrics.MetricCatalogue.Columns)}");
+            }
+
             var o = root.Section("output", required: false);
             string? configuredOut = o.Path("directory", baseDir, mustExist: false, required: false);
             string outDir = outputOverride != null ? Path.GetFullPath(outputOverride) : configuredOut ?? Path.Combine(baseDir, "..", "reports", name);
@@ -178,7 +199,8 @@ public static class ConfigLoader
                 new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows,
                     threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout),
                 new OutputOptions(Path.GetFullPath(outDir)),
-                new ReportOptions(gallery, templates));
+                new ReportOptions(gallery, templates),
+                new ExplainOptions(methods, targets, metrics));
         }
     }
 

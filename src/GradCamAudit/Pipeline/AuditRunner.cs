@@ -76,7 +76,7 @@ public static class AuditRunner
         bool disposeModel = true;
         try
         {
-            using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes);
+            using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, options.ExplainSettings);
             (int camH, int camW) = scorer.Probe();
             log.LogInformation("target layer '{Target}' gives a {CamHeight}x{CamWidth} map at input {InputHeight}x{InputWidth}; Grad-CAM by {Method}{Check}",
                 model.TargetPath, camH, camW, options.Model.InputHeight, options.Model.InputWidth, scorer.Method,
@@ -113,7 +113,7 @@ public static class AuditRunner
             PausePoints.Reach("started");
 
             var metadata = new Dictionary<string, string> { [ResultsSchema.RunIdKey] = runId, [ResultsSchema.ConfigHashKey] = configHash };
-            var committer = new PartCommitter(folder, manifest.ExtraColumns, options.Audit.PartRows, metadata, committed.Length);
+            var committer = new PartCommitter(folder, manifest.ExtraColumns, options.ExplainSettings.MetricColumns, options.Audit.PartRows, metadata, committed.Length);
             var timings = new StageTimings();
             var decoder = new ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels);
             var pipeline = new StagePipeline(

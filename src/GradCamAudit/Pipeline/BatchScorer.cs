@@ -4,6 +4,7 @@ using GradCamAudit.Modeling;
 using GradCamAudit.Options;
 using GradCamAudit.Results;
 using GradCamAudit.Scoring;
+using GradCamAudit.Scoring.Metrics;
 using static TorchSharp.torch;
 
 namespace GradCamAudit.Pipeline;
@@ -15,7 +16,10 @@ namespace GradCamAudit.Pipeline;
 /// </summary>
 public sealed class BatchScorer : IBatchScorer, IDisposable
 {
-    private const int Scalars = 15;
+    /// <summary>Per-sample scalars before the metric columns: predicted class, confidence, true-class probability, mask fraction, predicted map all zero.</summary>
+    private const int Leading = 5;
+    private readonly IReadOnlyList<MaskMetric> metrics;
+    private readonly int liftIndex;
     private readonly LoadedModel model;
     private readonly GradCamExplainer explainer;
     private readonly IReadOnlyList<string> classes;
@@ -27,8 +31,10 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private readonly int width;
     private readonly float valueScale;
 
-    public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes)
+    public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes, ExplainOptions? explain = null)
     {
+        metrics = MetricCatalogue.Select((explain ?? ExplainOptions.Default).Metrics);
+        liftIndex = metrics.ToList().FindIndex(m => m.Info.Column == "energy_lift");
         this.model = model;
         this.settings = settings;
         this.classes = classes;
@@ -115,9 +121,10 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         var rows = new List<ResultRow>(b);
         var errors = new List<SampleError>(batch.Errors);
         int mapLength = 2 * ch * cw;
+        int stride = Leading + (2 * metrics.Count);
         for (int i = 0; i < b; i++)
         {
-            ReadOnlySpan<double> r = s.AsSpan(i * Scalars, Scalars);
+            ReadOnlySpan<double> r = s.AsSpan(i * stride, stride);
             DecodedSample sample = batch.Samples[i];
             // Non-finite logits (softmax NaN) or maps never reach the results: the sample is an error.
             if (!double.IsFinite(r[1]) || !double.IsFinite(r[2]) || !AllFinite(mapData.AsSpan(i * mapLength, mapLength)))
@@ -127,16 +134,16 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 continue;
             }
             int pred = (int)r[0];
-            bool predValid = r[8] > 0;
             bool maskEmpty = r[3] <= 0;
-            var predScores = predValid ? new MapScores(r[4], r[5], r[6] > 0, r[7]) : new MapScores(null, null, null, null);
-            var trueScores = r[14] > 0 ? new MapScores(r[10], r[11], r[12] > 0, r[13]) : new MapScores(null, null, null, null);
+            object?[] predValues = Values(r.Slice(Leading, metrics.Count));
+            object?[] trueValues = Values(r.Slice(Leading + metrics.Count, metrics.Count));
             bool correct = pred == sample.Entry.Label;
-            bool? off = maskEmpty ? null : (r[9] > 0 || r[5] < settings.OffObjectLiftThreshold);
+            double predLift = r[Leading + liftIndex];
+            bool? off = maskEmpty ? null : (r[4] > 0 || predLift < settings.OffObjectLiftThreshold);
             rows.Add(new ResultRow(
                 sample.Entry.Source.SampleId, sample.Entry.Source.Row, sample.Entry.Source.Image,
                 sample.Entry.Label, classes[sample.Entry.Label], pred, classes[pred],
-                (float)r[1], (float)r[2], r[3], predScores, trueScores,
+                (float)r[1], (float)r[2], r[3], predValues, trueValues,
                 off, off.HasValue ? !correct && off.Value : null, off.HasValue ? correct && off.Value : null,
                 ch, cw,
                 mapData.AsSpan(i * 2 * ch * cw, ch * cw).ToArray(),
@@ -145,6 +152,17 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         }
         errors.Sort((x, y) => x.Row.CompareTo(y.Row));
         return new ScoredBatch(rows, errors);
+    }
+
+    /// <summary>Metric scalars to result values: NaN is null, boolean metrics become bool.</summary>
+    private object?[] Values(ReadOnlySpan<double> raw)
+    {
+        var values = new object?[metrics.Count];
+        for (int m = 0; m < metrics.Count; m++)
+        {
+            values[m] = double.IsNaN(raw[m]) ? null : metrics[m].Info.IsBoolean ? raw[m] > 0.5 : raw[m];
+        }
+        return values;
     }
 
     private static bool AllFinite(ReadOnlySpan<float> values)
@@ -161,7 +179,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
 
     /// <summary>
     /// The audit step on device tensors: explain (forward + maps for predicted and true class), upsample, score,
-    /// and bring back the per-sample scalars (B × 15, see <see cref="Score"/>) and the raw maps (B × 2·h·w).
+    /// and bring back the per-sample scalars (B × (5 + 2 × metrics), see <see cref="Score"/>) and the raw maps (B × 2·h·w).
     /// </summary>
     public (double[] Scalars, float[] Maps, int CamHeight, int CamWidth) Step(Tensor x, Tensor masks, Tensor labels)
     {
@@ -170,14 +188,14 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor probs = nn.functional.softmax(e.Logits, 1);
         Tensor conf = probs.gather(1, e.Predicted.unsqueeze(1)).squeeze(1);
         Tensor trueProb = probs.gather(1, labels.unsqueeze(1)).squeeze(1);
-        MetricTensors mp = MaskMetrics.Score(GradCam.Upsample(e.PredMaps, height, width), masks, metricSettings);
-        MetricTensors mt = MaskMetrics.Score(GradCam.Upsample(e.TrueMaps, height, width), masks, metricSettings);
+        Tensor predUp = GradCam.Upsample(e.PredMaps, height, width);
+        var predContext = new MetricContext(predUp, masks, e.PredMaps, metricSettings);
+        var trueContext = new MetricContext(GradCam.Upsample(e.TrueMaps, height, width), masks, e.TrueMaps, metricSettings);
         Tensor maskFraction = masks.mean([1, 2]);
         Tensor[] columns =
         [
-            e.Predicted, conf, trueProb, maskFraction,
-            mp.EnergyInMask, mp.EnergyLift, mp.PointingHit, mp.IouTop, mp.Valid, mp.CamIsZero,
-            mt.EnergyInMask, mt.EnergyLift, mt.PointingHit, mt.IouTop, mt.Valid,
+            e.Predicted, conf, trueProb, maskFraction, predContext.Total.le(0),
+            .. metrics.Select(m => m.Evaluate(predContext)), .. metrics.Select(m => m.Evaluate(trueContext)),
         ];
         Tensor scalars = stack(columns.Select(t => t.to_type(ScalarType.Float64)).ToArray(), 1).cpu();
         Tensor maps = cat([e.PredMaps.flatten(1), e.TrueMaps.flatten(1)], 1).to_type(ScalarType.Float32).cpu();

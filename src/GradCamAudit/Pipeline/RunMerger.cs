@@ -127,7 +127,7 @@ public static class RunMerger
         target.SaveManifest(merged);
 
         var metadata = new Dictionary<string, string> { [ResultsSchema.RunIdKey] = runId, [ResultsSchema.ConfigHashKey] = basis.ConfigSha256 };
-        var committer = new PartCommitter(target, basis.ExtraColumns, basis.Config.Audit.PartRows, metadata);
+        var committer = new PartCommitter(target, basis.ExtraColumns, basis.Config.ExplainSettings.MetricColumns, basis.Config.Audit.PartRows, metadata);
         var streams = shards.Select(s => new ShardStream(s.Folder)).ToList();
         foreach (ShardStream s in streams)
         {

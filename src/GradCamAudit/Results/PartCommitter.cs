@@ -42,13 +42,16 @@ public sealed class PartCommitter
     private long count;
     private volatile bool sealedAfterFailure;
 
-    public PartCommitter(RunFolder folder, IReadOnlyList<string> extraColumns, int partRows, IReadOnlyDictionary<string, string> metadata, int firstPartIndex = 0)
+    private readonly IReadOnlyList<string> metricColumns;
+
+    public PartCommitter(RunFolder folder, IReadOnlyList<string> extraColumns, IReadOnlyList<string> metricColumns, int partRows, IReadOnlyDictionary<string, string> metadata, int firstPartIndex = 0)
     {
+        this.metricColumns = metricColumns;
         this.folder = folder;
         this.extraColumns = extraColumns;
         this.partRows = partRows;
         this.metadata = metadata;
-        schema = ResultsSchema.Build(extraColumns);
+        schema = ResultsSchema.Build(extraColumns, metricColumns);
         NextPart = firstPartIndex;
     }
 
@@ -61,7 +64,7 @@ public sealed class PartCommitter
 
     /// <summary>Adds one batch (its rows and errors); commits a part when enough rows have accumulated.</summary>
     public Task AddAsync(IReadOnlyList<ResultRow> results, IReadOnlyList<SampleError> sampleErrors, CancellationToken ct) =>
-        AddRawAsync(results.Select(r => ResultsSchema.ToDictionary(r, extraColumns)).ToList(), sampleErrors, ct);
+        AddRawAsync(results.Select(r => ResultsSchema.ToDictionary(r, extraColumns, metricColumns)).ToList(), sampleErrors, ct);
 
     /// <summary>Adds result rows already in the schema's column form (as <c>merge</c> reads them back from shards).</summary>
     public async Task AddRawAsync(IReadOnlyList<IDictionary<string, object?>> results, IReadOnlyList<SampleError> sampleErrors, CancellationToken ct)

@@ -1,9 +1,10 @@
 namespace GradCamAudit.Results;
 
-/// <summary>Metrics of one map (predicted or true class) against the mask; null where undefined.</summary>
-public sealed record MapScores(double? EnergyInMask, double? EnergyLift, bool? PointingHit, double? IouTop);
-
-/// <summary>One audited sample: the row of the results table (the Parquet contract in the README).</summary>
+/// <summary>
+/// One audited sample: the row of the results table (the Parquet contract in the README). <see cref="PredMetrics"/>
+/// and <see cref="TrueMetrics"/> hold the enabled metrics of the primary method's predicted- and true-class maps, in
+/// <see cref="Scoring.Metrics.MetricCatalogue"/> order: double? or bool?, null where undefined.
+/// </summary>
 public sealed record ResultRow(
     string SampleId,
     long Row,
@@ -15,8 +16,8 @@ public sealed record ResultRow(
     float Confidence,
     float TrueProb,
     double MaskFraction,
-    MapScores Pred,
-    MapScores True,
+    IReadOnlyList<object?> PredMetrics,
+    IReadOnlyList<object?> TrueMetrics,
     bool? OffObject,
     bool? Flagged,
     bool? RightForWrongReason,

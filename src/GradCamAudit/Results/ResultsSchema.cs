@@ -8,14 +8,16 @@ public static class ResultsSchema
     public const string RunIdKey = "gradcam_audit.run_id";
     public const string ConfigHashKey = "gradcam_audit.config_sha256";
 
-    /// <summary>The fixed column names in order.</summary>
-    public static IReadOnlyList<string> FixedColumns { get; } =
+    /// <summary>The column names in order for the given metric columns (see <see cref="Scoring.Metrics.MetricCatalogue"/>).</summary>
+    public static IReadOnlyList<string> Columns(IReadOnlyList<string> metricColumns) =>
     [
-        "sample_id", "row", "image", "true_label", "true_name", "pred_label", "pred_name", "confidence", "true_prob", "correct",
-        "mask_fraction", "pred_energy_in_mask", "pred_energy_lift", "pred_pointing_hit", "pred_iou_top",
-        "true_energy_in_mask", "true_energy_lift", "true_pointing_hit", "true_iou_top",
+        "sample_id", "row", "image", "true_label", "true_name", "pred_label", "pred_name", "confidence", "true_prob", "correct", "mask_fraction",
+        .. metricColumns.Select(m => "pred_" + m), .. metricColumns.Select(m => "true_" + m),
         "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam",
     ];
+
+    /// <summary>The contract's columns with the default metrics.</summary>
+    public static IReadOnlyList<string> FixedColumns { get; } = Columns(Scoring.Metrics.MetricCatalogue.Defaults);
 
     /// <summary>Prefixes of the project's own columns (present and future): pass-through columns may not use them.</summary>
     public static IReadOnlyList<string> ReservedPrefixes { get; } = ["pred_", "true_", "image_", "mask_"];
@@ -25,7 +27,7 @@ public static class ResultsSchema
         FixedColumns.Contains(column, StringComparer.Ordinal) || column == "mask" || column == "id"
         || ReservedPrefixes.Any(p => column.StartsWith(p, StringComparison.Ordinal));
 
-    public static ParquetSchema Build(IReadOnlyList<string> extraColumns)
+    public static ParquetSchema Build(IReadOnlyList<string> extraColumns, IReadOnlyList<string> metricColumns)
     {
         var fields = new List<Field>
         {
@@ -37,10 +39,10 @@ public static class ResultsSchema
         };
         foreach (string prefix in new[] { "pred", "true" })
         {
-            fields.Add(new DataField<double?>($"{prefix}_energy_in_mask"));
-            fields.Add(new DataField<double?>($"{prefix}_energy_lift"));
-            fields.Add(new DataField<bool?>($"{prefix}_pointing_hit"));
-            fields.Add(new DataField<double?>($"{prefix}_iou_top"));
+            foreach (string m in metricColumns)
+            {
+                fields.Add(IsBoolean(m) ? new DataField<bool?>($"{prefix}_{m}") : new DataField<double?>($"{prefix}_{m}"));
+            }
         }
         fields.Add(new DataField<bool?>("off_object"));
         fields.Add(new DataField<bool?>("flagged"));
@@ -56,9 +58,12 @@ public static class ResultsSchema
         return new ParquetSchema(fields);
     }
 
-    public static IDictionary<string, object?> ToDictionary(ResultRow r, IReadOnlyList<string> extraColumns)
+    private static bool IsBoolean(string metricColumn) =>
+        Scoring.Metrics.MetricCatalogue.All.First(m => m.Info.Column == metricColumn).Info.IsBoolean;
+
+    public static IDictionary<string, object?> ToDictionary(ResultRow r, IReadOnlyList<string> extraColumns, IReadOnlyList<string> metricColumns)
     {
-        var d = new Dictionary<string, object?>(FixedColumns.Count + extraColumns.Count, StringComparer.Ordinal)
+        var d = new Dictionary<string, object?>(32 + extraColumns.Count, StringComparer.Ordinal)
         {
             ["sample_id"] = r.SampleId,
             ["row"] = r.Row,
@@ -71,22 +76,19 @@ public static class ResultsSchema
             ["true_prob"] = r.TrueProb,
             ["correct"] = r.Correct,
             ["mask_fraction"] = r.MaskFraction,
-            ["pred_energy_in_mask"] = r.Pred.EnergyInMask,
-            ["pred_energy_lift"] = r.Pred.EnergyLift,
-            ["pred_pointing_hit"] = r.Pred.PointingHit,
-            ["pred_iou_top"] = r.Pred.IouTop,
-            ["true_energy_in_mask"] = r.True.EnergyInMask,
-            ["true_energy_lift"] = r.True.EnergyLift,
-            ["true_pointing_hit"] = r.True.PointingHit,
-            ["true_iou_top"] = r.True.IouTop,
-            ["off_object"] = r.OffObject,
-            ["flagged"] = r.Flagged,
-            ["right_for_wrong_reason"] = r.RightForWrongReason,
-            ["cam_height"] = r.CamHeight,
-            ["cam_width"] = r.CamWidth,
-            ["pred_cam"] = r.PredCam,
-            ["true_cam"] = r.TrueCam,
         };
+        for (int i = 0; i < metricColumns.Count; i++)
+        {
+            d["pred_" + metricColumns[i]] = r.PredMetrics[i];
+            d["true_" + metricColumns[i]] = r.TrueMetrics[i];
+        }
+        d["off_object"] = r.OffObject;
+        d["flagged"] = r.Flagged;
+        d["right_for_wrong_reason"] = r.RightForWrongReason;
+        d["cam_height"] = r.CamHeight;
+        d["cam_width"] = r.CamWidth;
+        d["pred_cam"] = r.PredCam;
+        d["true_cam"] = r.TrueCam;
         for (int i = 0; i < extraColumns.Count; i++)
         {
             d[extraColumns[i]] = i < r.Extra.Count ? r.Extra[i] : null;

@@ -31,29 +31,11 @@ public static class MaskMetrics
     public static MetricTensors Score(Tensor cams, Tensor masks, MetricSettings settings)
     {
         using var scope = NewDisposeScope();
-        long h = cams.shape[1], w = cams.shape[2];
-        Tensor total = cams.sum([1, 2]);
-        Tensor maskSum = masks.sum([1, 2]);
-        Tensor maskFraction = maskSum / (h * w);
-        Tensor inside = (cams * masks).sum([1, 2]);
-        Tensor camIsZero = total.le(0);
-        Tensor valid = camIsZero.logical_not().logical_and(maskSum.gt(0));
-        Tensor energy = inside / total.clamp_min(1e-30);
-        Tensor lift = energy / maskFraction.clamp_min(1e-30);
-
-        Tensor hit = PointingHit(cams, masks, settings.PointingTolerancePx);
-
-        long k = Math.Max(1, (long)Math.Ceiling(settings.TopFraction * h * w - 1e-9));
-        Tensor flat = cams.flatten(1);
-        Tensor top = TopRegion(flat, k);
-        Tensor maskFlat = masks.flatten(1);
-        Tensor intersection = (top * maskFlat).sum(1);
-        Tensor union = top.sum(1) + maskFlat.sum(1) - intersection;
-        Tensor iou = intersection / union.clamp_min(1e-30);
-
+        var c = new Metrics.MetricContext(cams, masks, cams, settings);
+        Tensor F(Metrics.MaskMetric m) => m.Evaluate(c).nan_to_num(0.0).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
         return new MetricTensors(
-            energy.MoveToOuterDisposeScope(), lift.MoveToOuterDisposeScope(), hit.MoveToOuterDisposeScope(),
-            iou.MoveToOuterDisposeScope(), valid.MoveToOuterDisposeScope(), camIsZero.MoveToOuterDisposeScope());
+            F(new Metrics.EnergyInMask()), F(new Metrics.EnergyLift()), new Metrics.PointingGame().Evaluate(c).nan_to_num(0.0).gt(0.5).MoveToOuterDisposeScope(),
+            F(new Metrics.IouTop()), c.Valid.MoveToOuterDisposeScope(), c.Total.le(0).MoveToOuterDisposeScope());
     }
 
     /// <summary>

@@ -1,0 +1,74 @@
+using static TorchSharp.torch;
+
+namespace GradCamAudit.Scoring.Metrics;
+
+/// <summary>What a metric declares: its name, result column suffix (<c>{pred,true}_&lt;column&gt;</c>), value type, direction and source.</summary>
+public sealed record MetricInfo(string Name, string Column, bool IsBoolean, bool HigherIsBetter, string Source);
+
+/// <summary>
+/// One localisation metric of a CAM against an object mask, batched on the device. <see cref="Evaluate"/> returns a
+/// (B) float64 tensor, NaN where the metric is undefined for a sample (written as null, never as NaN); boolean metrics
+/// return 0 or 1. Each subclass states its formula in its doc comment.
+/// </summary>
+public abstract class MaskMetric
+{
+    public abstract MetricInfo Info { get; }
+
+    public abstract Tensor Evaluate(MetricContext context);
+
+    /// <summary>The value where <paramref name="defined"/>, NaN elsewhere.</summary>
+    protected static Tensor Where(Tensor defined, Tensor value) =>
+        where(defined, value.to_type(ScalarType.Float64), full_like(value, double.NaN, dtype: ScalarType.Float64));
+}
+
+/// <summary>
+/// The inputs of the metrics of one batch and the sums they share (computed once, on first use, in the caller's
+/// dispose scope): <see cref="Cams"/> (B,H,W) non-negative maps at input resolution, <see cref="Masks"/> (B,H,W) of
+/// 0/1, and <see cref="RawMaps"/> (B,h,w), the target-layer maps before upsampling.
+/// </summary>
+public sealed class MetricContext(Tensor cams, Tensor masks, Tensor rawMaps, MetricSettings settings)
+{
+    private Tensor? total;
+    private Tensor? maskSum;
+    private Tensor? inside;
+
+    public Tensor Cams => cams;
+
+    public Tensor Masks => masks;
+
+    public Tensor RawMaps => rawMaps;
+
+    public MetricSettings Settings => settings;
+
+    public long Pixels => cams.shape[1] * cams.shape[2];
+
+    /// <summary>Σ cam per sample.</summary>
+    public Tensor Total => total ??= cams.sum([1, 2]);
+
+    /// <summary>Mask pixels per sample.</summary>
+    public Tensor MaskSum => maskSum ??= masks.sum([1, 2]);
+
+    /// <summary>Σ cam·mask per sample.</summary>
+    public Tensor Inside => inside ??= (cams * masks).sum([1, 2]);
+
+    /// <summary>A non-zero map and a non-empty mask: where most metrics are defined.</summary>
+    public Tensor Valid => Total.gt(0).logical_and(MaskSum.gt(0));
+
+    /// <summary>
+    /// The expected overlap of the mask with the <paramref name="k"/> (B) highest pixels when ties at the k-th value are
+    /// ordered at random: pixels above it count fully, tied ones in proportion to the room left. Deterministic, and
+    /// fair to plateaus (a constant map scores the mask fraction).
+    /// </summary>
+    public Tensor ExpectedTopOverlap(Tensor k)
+    {
+        Tensor flat = cams.flatten(1);
+        Tensor maskFlat = masks.flatten(1);
+        Tensor sorted = flat.sort(1, descending: true).Values;
+        Tensor kth = sorted.gather(1, (k.to_type(ScalarType.Int64) - 1).clamp_min(0).unsqueeze(1));
+        Tensor above = flat.gt(kth).to_type(ScalarType.Float64);
+        Tensor tied = flat.eq(kth).to_type(ScalarType.Float64);
+        Tensor room = k.to_type(ScalarType.Float64) - above.sum(1);
+        Tensor tiedInMask = (tied * maskFlat).sum(1);
+        return ((above * maskFlat).sum(1) + (room * tiedInMask / tied.sum(1).clamp_min(1))).to_type(ScalarType.Float64);
+    }
+}

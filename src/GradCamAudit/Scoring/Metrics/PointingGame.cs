@@ -1,0 +1,33 @@
+using static TorchSharp.torch;
+
+namespace GradCamAudit.Scoring.Metrics;
+
+/// <summary>
+/// Pointing game with tolerance (Zhang et al. 2016): hit when some maximal map pixel lies within
+/// <c>pointingTolerancePx</c> (Euclidean) of a mask pixel. Null for an empty mask or an all-zero map (never a hit by
+/// default, unlike implementations that write NaN into a boolean).
+/// </summary>
+public sealed class PointingGame : MaskMetric
+{
+    public override MetricInfo Info { get; } = new("pointing game", "pointing_hit", true, true, "Zhang et al. 2016");
+
+    public override Tensor Evaluate(MetricContext c) => Where(c.Valid, MaskMetrics.PointingHit(c.Cams, c.Masks, c.Settings.PointingTolerancePx));
+}
+
+/// <summary>
+/// IoU of the mask with the top region: the k = ceil(q·H·W) highest map pixels (q = <c>iouTopFraction</c>), ties at
+/// the k-th value taken in row-major order, so results are deterministic. Null for an empty mask or an all-zero map.
+/// </summary>
+public sealed class IouTop : MaskMetric
+{
+    public override MetricInfo Info { get; } = new("IoU of the top-q region", "iou_top", false, true, "top-q binarisation as in the Grad-CAM localisation literature");
+
+    public override Tensor Evaluate(MetricContext c)
+    {
+        long k = Math.Max(1, (long)Math.Ceiling((c.Settings.TopFraction * c.Pixels) - 1e-9));
+        Tensor top = MaskMetrics.TopRegion(c.Cams.flatten(1), k);
+        Tensor mask = c.Masks.flatten(1);
+        Tensor intersection = (top * mask).sum(1);
+        return Where(c.Valid, intersection / (top.sum(1) + mask.sum(1) - intersection).clamp_min(1e-30));
+    }
+}
