@@ -6,6 +6,23 @@ namespace GradCamAudit.Explain;
 /// <summary>Logits, predictions and the target-layer Grad-CAM maps for the predicted and the true class.</summary>
 public sealed record Explanation(Tensor Logits, Tensor Predicted, Tensor PredMaps, Tensor TrueMaps);
 
+/// <summary>One target's classes (B) and the gradients of their logits with respect to the target activations (B,K,h,w).</summary>
+public sealed record TargetGradients(Tensor Classes, Tensor Gradients);
+
+/// <summary>
+/// One forward pass and the gradients of every target: what every method needs, computed once whatever the number
+/// of methods (maps are keyed by method and target).
+/// </summary>
+public sealed record EngineOutput(Tensor Logits, Tensor Predicted, Tensor Activations, IReadOnlyDictionary<string, TargetGradients> Targets, Tensor? HeadWeight)
+{
+    /// <summary>The maps (B,h,w) of <paramref name="method"/> for <paramref name="target"/>.</summary>
+    public Tensor Maps(Methods.CamMethod method, string target)
+    {
+        TargetGradients t = Targets[target];
+        return method.Compute(new Methods.CamInput(Activations, t.Gradients, t.Classes, HeadWeight));
+    }
+}
+
 /// <summary>
 /// Runs one forward pass per batch and differentiates only what Grad-CAM needs.
 /// <para>Autograd route (any architecture): parameters are frozen and a forward hook on the target replaces its
@@ -64,15 +81,29 @@ public sealed class GradCamExplainer : IDisposable
     public void PreferClosedForm(bool prefer) => UsesClosedForm = prefer && ClosedFormVerified;
 
     /// <summary>
-    /// Explains a normalised batch (B,3,H,W) on the model's device; results live in the caller's dispose scope.
-    /// The target hook exists only during this call, so plain inference elsewhere runs without it.
+    /// Explains a normalised batch (B,3,H,W) on the model's device with Grad-CAM for the predicted and the true class;
+    /// results live in the caller's dispose scope.
     /// </summary>
     public Explanation Explain(Tensor input, Tensor trueLabels)
+    {
+        EngineOutput o = Run(input, trueLabels, ["pred", "true"], null);
+        var gradcam = new Methods.GradCamMethod();
+        return new Explanation(o.Logits, o.Predicted, o.Maps(gradcam, "pred"), o.Maps(gradcam, "true"));
+    }
+
+    /// <summary>
+    /// The engine: one forward pass, then the gradients of the summed logits of each target (<see cref="CamTargets"/>
+    /// names: pred, true, top1..., class:name) with respect to the detached target activations, one
+    /// <c>autograd.grad</c> per target through the layers after the target only; or, in the verified closed form of a
+    /// GAP+linear head, G = W[c]/(h·w) broadcast, with no backward at all. The target hook exists only during this
+    /// call, so plain inference elsewhere runs without it.
+    /// </summary>
+    public EngineOutput Run(Tensor input, Tensor trueLabels, IReadOnlyList<string> targets, IReadOnlyList<string>? classNames)
     {
         var hook = model.Target.register_forward_hook(Capture);
         try
         {
-            return UsesClosedForm ? ExplainClosedForm(input, trueLabels) : ExplainAutograd(input, trueLabels);
+            return UsesClosedForm ? RunClosedForm(input, trueLabels, targets, classNames) : RunAutograd(input, trueLabels, targets, classNames);
         }
         finally
         {
@@ -102,33 +133,64 @@ public sealed class GradCamExplainer : IDisposable
         return (logits, activations, logits.argmax(1));
     }
 
-    private Explanation ExplainAutograd(Tensor input, Tensor trueLabels)
+    /// <summary>The classes (B) each target names.</summary>
+    private static Tensor Classes(string target, Tensor logits, Tensor predicted, Tensor trueLabels, IReadOnlyList<string>? classNames)
+    {
+        if (target == "pred")
+        {
+            return predicted;
+        }
+        if (target == "true")
+        {
+            return trueLabels;
+        }
+        if (target.StartsWith("class:", StringComparison.Ordinal))
+        {
+            int index = classNames?.ToList().IndexOf(target[6..]) ?? -1;
+            return full(predicted.shape[0], (long)Math.Max(0, index), ScalarType.Int64, predicted.device);
+        }
+        int k = int.Parse(target.AsSpan(3), System.Globalization.CultureInfo.InvariantCulture);
+        return logits.detach().topk(k, dim: 1).indexes.select(1, k - 1);
+    }
+
+    private EngineOutput RunAutograd(Tensor input, Tensor trueLabels, IReadOnlyList<string> targets, IReadOnlyList<string>? classNames)
     {
         differentiable = true;
         using (enable_grad())
         {
             (Tensor logits, Tensor activations, Tensor predicted) = Forward(input);
-            Tensor predScore = logits.gather(1, predicted.unsqueeze(1)).sum();
-            Tensor trueScore = logits.gather(1, trueLabels.unsqueeze(1)).sum();
-            Tensor predGrad = autograd.grad([predScore], [activations], retain_graph: true)[0];
-            Tensor trueGrad = autograd.grad([trueScore], [activations])[0];
+            var result = new Dictionary<string, TargetGradients>(StringComparer.Ordinal);
+            for (int i = 0; i < targets.Count; i++)
+            {
+                Tensor classes = Classes(targets[i], logits, predicted, trueLabels, classNames);
+                Tensor score = logits.gather(1, classes.unsqueeze(1)).sum();
+                Tensor gradient = autograd.grad([score], [activations], retain_graph: i < targets.Count - 1)[0];
+                result[targets[i]] = new TargetGradients(classes, gradient);
+            }
             using (no_grad())
             {
-                Tensor a = activations.detach();
-                return new Explanation(logits.detach(), predicted, GradCam.Maps(a, predGrad), GradCam.Maps(a, trueGrad));
+                return new EngineOutput(logits.detach(), predicted, activations.detach(), result, model.HeadWeight);
             }
         }
     }
 
-    private Explanation ExplainClosedForm(Tensor input, Tensor trueLabels)
+    private EngineOutput RunClosedForm(Tensor input, Tensor trueLabels, IReadOnlyList<string> targets, IReadOnlyList<string>? classNames)
     {
         differentiable = false;
         using (inference_mode())
         {
             (Tensor logits, Tensor activations, Tensor predicted) = Forward(input);
-            return new Explanation(logits, predicted,
-                GradCam.ClosedFormMaps(activations, model.HeadWeight!, predicted),
-                GradCam.ClosedFormMaps(activations, model.HeadWeight!, trueLabels));
+            long b = activations.shape[0], k = activations.shape[1], h = activations.shape[2], w = activations.shape[3];
+            var result = new Dictionary<string, TargetGradients>(StringComparer.Ordinal);
+            foreach (string target in targets)
+            {
+                Tensor classes = Classes(target, logits, predicted, trueLabels, classNames);
+                // ∂y_c/∂A_k(i,j) = W[c,k]/(h·w) for y_c = Σ_k W[c,k]·mean_ij A_k(i,j) + b_c: a broadcast view, no copy.
+                Tensor gradient = (model.HeadWeight!.index_select(0, classes) / (h * w)).view(b, k, 1, 1).expand(b, k, h, w);
+                result[target] = new TargetGradients(classes, gradient);
+            }
+            // A new handle in the caller's scope: the captured one is released when the hook is removed.
+            return new EngineOutput(logits, predicted, activations.alias(), result, model.HeadWeight);
         }
     }
 

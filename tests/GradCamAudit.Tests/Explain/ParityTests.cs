@@ -20,27 +20,11 @@ public sealed class ParityTests
     public void DemoCnn_LogitsMapsAndEnergy_MatchPyTorchReference()
     {
         string dir = Path.Combine(TestPaths.Fixtures, "parity");
-        var opts = new JsonSerializerOptions { PropertyNameCaseInsensitive = true };
-        var entries = JsonSerializer.Deserialize<WeightEntry[]>(File.ReadAllText(Path.Combine(dir, "weights.json")), opts)!;
-        byte[] raw = File.ReadAllBytes(Path.Combine(dir, "weights.bin"));
         using JsonDocument cases = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "cases.json")));
         JsonElement c = cases.RootElement;
         float[] F(string name) => c.GetProperty(name).EnumerateArray().Select(v => v.GetSingle()).ToArray();
         int size = c.GetProperty("size").GetInt32();
-
-        var net = new DemoCnn(4);
-        var state = net.state_dict();
-        Assert.Equal(entries.Select(e => e.Name).Order(), state.Keys.Order());
-        using (no_grad())
-        {
-            foreach (WeightEntry e in entries)
-            {
-                int count = (int)e.Shape.Aggregate(1L, (a, b) => a * b);
-                var values = new float[count];
-                Buffer.BlockCopy(raw, (int)e.Offset * 4, values, 0, count * 4);
-                state[e.Name].copy_(tensor(values, e.Shape));
-            }
-        }
+        DemoCnn net = LoadReferenceDemoCnn();
         using var model = LoadedModel.FromModule(net, LoadedModel.ResolveTarget(net, "features.9"), "features.9", CPU);
         using var explainer = new GradCamExplainer(model);
         using var scope = NewDisposeScope();
@@ -61,7 +45,30 @@ public sealed class ParityTests
         AssertClose(F("true_energy_in_mask"), mt.EnergyInMask.data<float>().ToArray(), 1e-4);
     }
 
-    private static void AssertClose(float[] expected, float[] actual, double relative)
+    /// <summary>The demo CNN with the reference script's seeded weights (fixtures/parity/weights.bin and weights.json).</summary>
+    internal static DemoCnn LoadReferenceDemoCnn()
+    {
+        string dir = Path.Combine(TestPaths.Fixtures, "parity");
+        var opts = new JsonSerializerOptions { PropertyNameCaseInsensitive = true };
+        var entries = JsonSerializer.Deserialize<WeightEntry[]>(File.ReadAllText(Path.Combine(dir, "weights.json")), opts)!;
+        byte[] raw = File.ReadAllBytes(Path.Combine(dir, "weights.bin"));
+        var net = new DemoCnn(4);
+        var state = net.state_dict();
+        Assert.Equal(entries.Select(e => e.Name).Order(), state.Keys.Order());
+        using (no_grad())
+        {
+            foreach (WeightEntry e in entries)
+            {
+                int count = (int)e.Shape.Aggregate(1L, (a, b) => a * b);
+                var values = new float[count];
+                Buffer.BlockCopy(raw, (int)e.Offset * 4, values, 0, count * 4);
+                state[e.Name].copy_(tensor(values, e.Shape));
+            }
+        }
+        return net;
+    }
+
+    internal static void AssertClose(float[] expected, float[] actual, double relative)
     {
         Assert.Equal(expected.Length, actual.Length);
         double scale = Math.Max(1e-6, expected.Max(v => Math.Abs(v)));
