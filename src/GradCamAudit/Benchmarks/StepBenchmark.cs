@@ -15,7 +15,7 @@ namespace GradCamAudit.Benchmarks;
 /// of a ratio), and the CPU other processes used meanwhile.
 /// </summary>
 public sealed record StepResult(string Model, int Batch, int Size, string CamSize, double Inference, double AuditClosedForm, double AuditAutograd,
-    double Baseline, double ClosedRatio, double AutogradRatio, double SpeedupVsBaseline, double MaxOthersCores);
+    double Baseline, double ClosedRatio, double AutogradRatio, double SpeedupVsBaseline, double MaxOthersCores, double Bundle = double.NaN, double BundleRatio = double.NaN);
 
 /// <summary>
 /// Measures, in one process and interleaved round by round so drift hits every method alike: plain inference
@@ -41,6 +41,10 @@ public static class StepBenchmark
             using var scorer = new BatchScorer(model, modelOptions, settings, ["a", "b", "c", "d"]);
             (int ch, int cw) = scorer.Probe();
             bool hasClosed = scorer.ClosedFormAvailable;
+            // The five gradient methods for the predicted and the true class, from the same forward and gradients.
+            var bundleOptions = new ExplainOptions(["gradcam", "gradcam++", "xgradcam", "hirescam", "layercam"], ["pred", "true"], Scoring.Metrics.MetricCatalogue.Defaults);
+            using var bundle = new BatchScorer(model, modelOptions, settings, ["a", "b", "c", "d"], bundleOptions);
+            bundle.Probe();
             using var baseline = new HookBackwardBaseline(model);
             foreach (int batch in batches)
             {
@@ -54,6 +58,7 @@ public static class StepBenchmark
                     ("inference", () => { using var s = NewDisposeScope(); using (inference_mode()) { model.Network.call(x).cpu(); } }),
                     ("audit-autograd", () => { scorer.PreferClosedForm(false); scorer.Step(x, masks, y); }),
                     ("baseline", () => { using var s = NewDisposeScope(); var (p, t) = baseline.Step(x, y, inputSize, inputSize); p.cpu(); t.cpu(); }),
+                    ("bundle", () => { bundle.PreferClosedForm(hasClosed); bundle.Step(x, masks, y); }),
                 };
                 if (hasClosed)
                 {
@@ -80,7 +85,7 @@ public static class StepBenchmark
                     ? Median(times[num].Zip(times[den], (a, b) => a / b).ToList()) : double.NaN;
                 string best = hasClosed ? "audit-closed" : "audit-autograd";
                 var result = new StepResult(name, batch, inputSize, $"{ch}x{cw}", Ips("inference"), Ips("audit-closed"), Ips("audit-autograd"), Ips("baseline"),
-                    Ratio("inference", "audit-closed"), Ratio("inference", "audit-autograd"), Ratio("baseline", best), others);
+                    Ratio("inference", "audit-closed"), Ratio("inference", "audit-autograd"), Ratio("baseline", best), others, Ips("bundle"), Ratio("inference", "bundle"));
                 log(string.Create(CultureInfo.InvariantCulture, $"{name} batch {batch}: inference {result.Inference:F1} img/s, audit {(hasClosed ? result.AuditClosedForm : result.AuditAutograd):F1} img/s, baseline {result.Baseline:F1} img/s"));
                 yield return result;
             }
@@ -90,13 +95,13 @@ public static class StepBenchmark
     public static string Table(IEnumerable<StepResult> results)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| model | input | map | batch | inference img/s | audit, closed form img/s (x inference) | audit, autograd img/s (x inference) | hook+full backward img/s | audit speed-up vs baseline | others' CPU (cores) |");
-        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        sb.AppendLine("| model | input | map | batch | inference img/s | audit, closed form img/s (x inference) | audit, autograd img/s (x inference) | hook+full backward img/s | audit speed-up vs baseline | 5 gradient methods img/s (x inference) | others' CPU (cores) |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (StepResult r in results)
         {
             string closed = double.IsNaN(r.AuditClosedForm) ? "n/a (no GAP+linear head)" : $"{r.AuditClosedForm:F1} ({r.ClosedRatio:F2})";
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Model} | {r.Size}x{r.Size} | {r.CamSize} | {r.Batch} | {r.Inference:F1} | {closed} | {r.AuditAutograd:F1} ({r.AutogradRatio:F2}) | {r.Baseline:F1} | {r.SpeedupVsBaseline:F1}x | {r.MaxOthersCores:F2}{(r.MaxOthersCores > 0.2 ? " (contended)" : "")} |"));
+                $"| {r.Model} | {r.Size}x{r.Size} | {r.CamSize} | {r.Batch} | {r.Inference:F1} | {closed} | {r.AuditAutograd:F1} ({r.AutogradRatio:F2}) | {r.Baseline:F1} | {r.SpeedupVsBaseline:F1}x | {r.Bundle:F1} ({r.BundleRatio:F2}) | {r.MaxOthersCores:F2}{(r.MaxOthersCores > 0.2 ? " (contended)" : "")} |"));
         }
         return sb.ToString();
     }

@@ -20,8 +20,10 @@ public sealed record AuditOptions(
 /// targets (classes explained besides the predicted and the true one, which are always explained) and the metrics
 /// (column names of <see cref="Scoring.Metrics.MetricCatalogue"/>).
 /// </summary>
-public sealed record ExplainOptions(IReadOnlyList<string> Methods, IReadOnlyList<string> Targets, IReadOnlyList<string> Metrics)
+public sealed record ExplainOptions(IReadOnlyList<string> Methods, IReadOnlyList<string> Targets, IReadOnlyList<string> Metrics, string StoreMaps = "all")
 {
+    public static readonly string[] MapPolicies = ["all", "primary", "none"];
+
     public static ExplainOptions Default { get; } = new(["gradcam"], ["pred", "true"], Scoring.Metrics.MetricCatalogue.Defaults);
 
     public string Primary => Methods[0];

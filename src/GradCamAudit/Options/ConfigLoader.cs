@@ -176,6 +176,11 @@ public static class ConfigLoader
 
             var o = root.Section("output", required: false);
             string? configuredOut = o.Path("directory", baseDir, mustExist: false, required: false);
+            string maps = o.String("maps", "all");
+            if (!ExplainOptions.MapPolicies.Contains(maps))
+            {
+                errors.Add($"output.maps: '{maps}' is not one of {string.Join(", ", ExplainOptions.MapPolicies)}");
+            }
             string outDir = outputOverride != null ? Path.GetFullPath(outputOverride) : configuredOut ?? Path.Combine(baseDir, "..", "reports", name);
 
             var r = root.Section("report", required: false);
@@ -200,7 +205,7 @@ public static class ConfigLoader
                     threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout),
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates),
-                new ExplainOptions(methods, targets, metrics));
+                new ExplainOptions(methods, targets, metrics, maps));
         }
     }
 

@@ -231,7 +231,7 @@ public static class AuditRunner
     /// <summary>The write stage's sink: batches go to the part committer.</summary>
     private sealed class CommitSink(PartCommitter committer) : IResultSink
     {
-        public Task AddAsync(ScoredBatch batch, CancellationToken ct) => committer.AddAsync(batch.Rows, batch.Errors, ct);
+        public Task AddAsync(ScoredBatch batch, CancellationToken ct) => committer.AddAsync(batch.Rows, batch.Errors, batch.Explanations, ct);
 
         public Task CompleteAsync(CancellationToken ct) => committer.CompleteAsync(evenIfEmpty: true, ct);
     }

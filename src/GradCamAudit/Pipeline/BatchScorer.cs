@@ -1,5 +1,6 @@
 using GradCamAudit.Data;
 using GradCamAudit.Explain;
+using GradCamAudit.Explain.Methods;
 using GradCamAudit.Modeling;
 using GradCamAudit.Options;
 using GradCamAudit.Results;
@@ -20,6 +21,11 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private const int Leading = 5;
     private readonly IReadOnlyList<MaskMetric> metrics;
     private readonly int liftIndex;
+    private readonly IReadOnlyList<string> targets;
+    private readonly IReadOnlyList<(string Method, string Target)> combos;
+    private readonly Dictionary<string, CamMethod> methods;
+    private readonly string primary;
+    private readonly string storeMaps;
     private readonly LoadedModel model;
     private readonly GradCamExplainer explainer;
     private readonly IReadOnlyList<string> classes;
@@ -33,8 +39,20 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
 
     public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes, ExplainOptions? explain = null)
     {
-        metrics = MetricCatalogue.Select((explain ?? ExplainOptions.Default).Metrics);
+        explain ??= ExplainOptions.Default;
+        metrics = MetricCatalogue.Select(explain.Metrics);
         liftIndex = metrics.ToList().FindIndex(m => m.Info.Column == "energy_lift");
+        targets = CamTargets.Expand(explain.Targets);
+        methods = explain.Methods.ToDictionary(n => n, CamMethods.Create, StringComparer.Ordinal);
+        primary = explain.Primary;
+        storeMaps = explain.StoreMaps;
+        if (model.HeadWeight is null && methods.ContainsKey("cam"))
+        {
+            throw new ConfigException($"explain.methods: 'cam' needs a global-average-pooling + linear head reading the target layer, which {modelOptions.Architecture} at '{model.TargetPath}' does not declare; use gradcam");
+        }
+        // The primary method's predicted- and true-class maps first (the main table), then every other (method, target).
+        combos = [(primary, "pred"), (primary, "true"),
+            .. explain.Methods.SelectMany(m => targets.Select(t => (m, t))).Where(c => c != (primary, "pred") && c != (primary, "true"))];
         this.model = model;
         this.settings = settings;
         this.classes = classes;
@@ -116,20 +134,24 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor m = masks.to(dev).to_type(ScalarType.Float32);
         Tensor y = tensor(labels, [b]).to(dev);
 
-        (double[] s, float[] mapData, int ch, int cw) = Step(x, m, y);
+        StepResult step = Step(x, m, y);
+        (double[] s, float[] mapData, int ch, int cw) = (step.Scalars, step.Maps, step.CamHeight, step.CamWidth);
 
         var rows = new List<ResultRow>(b);
+        var explanations = new List<ExplanationRow>(b * combos.Count);
         var errors = new List<SampleError>(batch.Errors);
-        int mapLength = 2 * ch * cw;
-        int stride = Leading + (2 * metrics.Count);
+        int camLength = ch * cw;
+        int mapLength = combos.Count * camLength;
+        int stride = Leading + (combos.Count * metrics.Count);
         for (int i = 0; i < b; i++)
         {
             ReadOnlySpan<double> r = s.AsSpan(i * stride, stride);
             DecodedSample sample = batch.Samples[i];
+            ManifestRow source = sample.Entry.Source;
             // Non-finite logits (softmax NaN) or maps never reach the results: the sample is an error.
             if (!double.IsFinite(r[1]) || !double.IsFinite(r[2]) || !AllFinite(mapData.AsSpan(i * mapLength, mapLength)))
             {
-                errors.Add(new SampleError(sample.Entry.Source.Row, sample.Entry.Source.SampleId, sample.Entry.Source.Image, ReasonCodes.NonFiniteOutput,
+                errors.Add(new SampleError(source.Row, source.SampleId, source.Image, ReasonCodes.NonFiniteOutput,
                     "the model gave non-finite logits or maps for this sample"));
                 continue;
             }
@@ -140,18 +162,24 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             bool correct = pred == sample.Entry.Label;
             double predLift = r[Leading + liftIndex];
             bool? off = maskEmpty ? null : (r[4] > 0 || predLift < settings.OffObjectLiftThreshold);
+            float[] Cam(int combo) => mapData.AsSpan((i * mapLength) + (combo * camLength), camLength).ToArray();
             rows.Add(new ResultRow(
-                sample.Entry.Source.SampleId, sample.Entry.Source.Row, sample.Entry.Source.Image,
+                source.SampleId, source.Row, source.Image,
                 sample.Entry.Label, classes[sample.Entry.Label], pred, classes[pred],
                 (float)r[1], (float)r[2], r[3], predValues, trueValues,
                 off, off.HasValue ? !correct && off.Value : null, off.HasValue ? correct && off.Value : null,
-                ch, cw,
-                mapData.AsSpan(i * 2 * ch * cw, ch * cw).ToArray(),
-                mapData.AsSpan((i * 2 * ch * cw) + (ch * cw), ch * cw).ToArray(),
-                sample.Entry.Source.Extra));
+                ch, cw, Cam(0), Cam(1), source.Extra));
+            for (int c = 0; c < combos.Count; c++)
+            {
+                (string method, string target) = combos[c];
+                int cls = (int)step.TargetClasses[(i * targets.Count) + targets.ToList().IndexOf(target)];
+                bool store = storeMaps == "all" || (storeMaps == "primary" && method == primary);
+                explanations.Add(new ExplanationRow(source.SampleId, source.Row, method, target, cls, classes[cls], ch, cw,
+                    store ? Cam(c) : [], Values(r.Slice(Leading + (c * metrics.Count), metrics.Count))));
+            }
         }
         errors.Sort((x, y) => x.Row.CompareTo(y.Row));
-        return new ScoredBatch(rows, errors);
+        return new ScoredBatch(rows, errors, explanations);
     }
 
     /// <summary>Metric scalars to result values: NaN is null, boolean metrics become bool.</summary>
@@ -177,29 +205,35 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         return true;
     }
 
+    /// <summary>What one audit step brings back to the host: per-sample scalars, raw maps of every (method, target), target classes.</summary>
+    public sealed record StepResult(double[] Scalars, float[] Maps, long[] TargetClasses, int CamHeight, int CamWidth);
+
     /// <summary>
-    /// The audit step on device tensors: explain (forward + maps for predicted and true class), upsample, score,
-    /// and bring back the per-sample scalars (B × (5 + 2 × metrics), see <see cref="Score"/>) and the raw maps (B × 2·h·w).
+    /// The audit step on device tensors: one forward and one gradient per target (the engine), the maps of every
+    /// (method, target) from them, upsampled and scored by the enabled metrics; brings back the per-sample scalars
+    /// (B × (5 + combos × metrics): predicted class, confidence, true-class probability, mask fraction, primary map all
+    /// zero, then the metrics of each (method, target), the primary method's predicted and true class first), the
+    /// raw maps (B × combos × h·w) and the target classes (B × targets): three host transfers per batch.
     /// </summary>
-    public (double[] Scalars, float[] Maps, int CamHeight, int CamWidth) Step(Tensor x, Tensor masks, Tensor labels)
+    public StepResult Step(Tensor x, Tensor masks, Tensor labels)
     {
         using var scope = NewDisposeScope();
-        Explanation e = explainer.Explain(x, labels);
-        Tensor probs = nn.functional.softmax(e.Logits, 1);
-        Tensor conf = probs.gather(1, e.Predicted.unsqueeze(1)).squeeze(1);
+        EngineOutput o = explainer.Run(x, labels, targets, classes);
+        Tensor probs = nn.functional.softmax(o.Logits, 1);
+        Tensor conf = probs.gather(1, o.Predicted.unsqueeze(1)).squeeze(1);
         Tensor trueProb = probs.gather(1, labels.unsqueeze(1)).squeeze(1);
-        Tensor predUp = GradCam.Upsample(e.PredMaps, height, width);
-        var predContext = new MetricContext(predUp, masks, e.PredMaps, metricSettings);
-        var trueContext = new MetricContext(GradCam.Upsample(e.TrueMaps, height, width), masks, e.TrueMaps, metricSettings);
-        Tensor maskFraction = masks.mean([1, 2]);
+        Tensor[] maps = combos.Select(c => o.Maps(methods[c.Method], c.Target)).ToArray();
+        MetricContext[] contexts = maps.Select(map => new MetricContext(GradCam.Upsample(map, height, width), masks, map, metricSettings)).ToArray();
         Tensor[] columns =
         [
-            e.Predicted, conf, trueProb, maskFraction, predContext.Total.le(0),
-            .. metrics.Select(m => m.Evaluate(predContext)), .. metrics.Select(m => m.Evaluate(trueContext)),
+            o.Predicted, conf, trueProb, masks.mean([1, 2]), contexts[0].Total.le(0),
+            .. contexts.SelectMany(c => metrics.Select(m => m.Evaluate(c))),
         ];
         Tensor scalars = stack(columns.Select(t => t.to_type(ScalarType.Float64)).ToArray(), 1).cpu();
-        Tensor maps = cat([e.PredMaps.flatten(1), e.TrueMaps.flatten(1)], 1).to_type(ScalarType.Float32).cpu();
-        return (scalars.data<double>().ToArray(), maps.data<float>().ToArray(), (int)e.PredMaps.shape[1], (int)e.PredMaps.shape[2]);
+        Tensor allMaps = stack(maps, 1).to_type(ScalarType.Float32).contiguous().cpu();
+        Tensor targetClasses = stack(targets.Select(t => o.Targets[t].Classes).ToArray(), 1).cpu();
+        return new StepResult(scalars.data<double>().ToArray(), allMaps.data<float>().ToArray(), targetClasses.data<long>().ToArray(),
+            (int)maps[0].shape[1], (int)maps[0].shape[2]);
     }
 
     /// <summary>Chooses the closed form (only where verified by <see cref="Probe"/>) or autograd; benchmarks compare both.</summary>

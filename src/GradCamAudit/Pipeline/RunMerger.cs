@@ -140,8 +140,9 @@ public static class RunMerger
             {
                 break;
             }
-            (long _, IDictionary<string, object?>? result, SampleError? error) = next.Current!.Value;
-            await committer.AddRawAsync(result == null ? [] : [result], error == null ? [] : [error], ct).ConfigureAwait(false);
+            (long row, IDictionary<string, object?>? result, SampleError? error) = next.Current!.Value;
+            IReadOnlyList<IDictionary<string, object?>> explained = result == null ? [] : await next.ExplanationsOfAsync(row, ct).ConfigureAwait(false);
+            await committer.AddRawAsync(result == null ? [] : [result], error == null ? [] : [error], explained, ct).ConfigureAwait(false);
             await next.MoveNextAsync(ct).ConfigureAwait(false);
         }
         await committer.CompleteAsync(evenIfEmpty: true, ct).ConfigureAwait(false);
@@ -158,10 +159,12 @@ public static class RunMerger
         return merged;
     }
 
-    /// <summary>One shard's rows in row order: its result parts (one at a time) interleaved with its errors.</summary>
+    /// <summary>One shard's rows in row order: its result parts (one at a time) interleaved with its errors, and the explanation rows of each result row.</summary>
     private sealed class ShardStream(RunFolder folder)
     {
         private readonly Queue<string> parts = new(folder.ResultParts());
+        private readonly Queue<string> explanationParts = new(folder.ExplanationParts());
+        private readonly Queue<IDictionary<string, object?>> explanations = new();
         private readonly Queue<SampleError> errors = new(File.Exists(folder.ErrorsCsvPath) ? PartCommitter.ReadErrors(folder.ErrorsCsvPath) : []);
         private readonly Queue<IDictionary<string, object?>> results = new();
 
@@ -185,11 +188,39 @@ public static class RunMerger
                 : (errorRow, null, errors.Dequeue());
         }
 
+        /// <summary>The explanation rows of result row <paramref name="row"/> (they are in the part of that row, in row order).</summary>
+        public async Task<IReadOnlyList<IDictionary<string, object?>>> ExplanationsOfAsync(long row, CancellationToken ct)
+        {
+            var list = new List<IDictionary<string, object?>>();
+            while (true)
+            {
+                while (explanations.Count == 0 && explanationParts.Count > 0)
+                {
+                    await using FileStream stream = File.OpenRead(explanationParts.Dequeue());
+                    var data = await ParquetSerializer.DeserializeUntypedAsync(stream, new ParquetOptions(), cancellationToken: ct).ConfigureAwait(false);
+                    foreach (IDictionary<string, object> r in data.Data)
+                    {
+                        explanations.Enqueue(Normalise(r));
+                    }
+                }
+                long next = explanations.Count > 0 ? Convert.ToInt64(explanations.Peek()["row"], CultureInfo.InvariantCulture) : long.MaxValue;
+                if (next > row)
+                {
+                    return list;
+                }
+                IDictionary<string, object?> e = explanations.Dequeue();
+                if (next == row)
+                {
+                    list.Add(e);
+                }
+            }
+        }
+
         /// <summary>List columns come back as generic lists; the schema writes float arrays.</summary>
         private static IDictionary<string, object?> Normalise(IDictionary<string, object> row)
         {
             var copy = row.ToDictionary(kv => kv.Key, kv => (object?)kv.Value, StringComparer.Ordinal);
-            foreach (string key in new[] { "pred_cam", "true_cam" })
+            foreach (string key in new[] { "pred_cam", "true_cam", "cam" })
             {
                 if (copy.TryGetValue(key, out object? v) && v is not float[] && v is System.Collections.IEnumerable e)
                 {

@@ -129,6 +129,7 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
             long start = Stopwatch.GetTimestamp();
             var rows = new List<Results.ResultRow>(batch.Samples.Count);
             var errors = new List<SampleError>(batch.Errors);
+            var explanations = new List<Results.ExplanationRow>();
             int offset = 0;
             while (offset < batch.Samples.Count || (offset == 0 && batch.Samples.Count == 0))
             {
@@ -147,6 +148,7 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
                 }
                 rows.AddRange(scored.Rows);
                 errors.AddRange(scored.Errors);
+                explanations.AddRange(scored.Explanations ?? []);
                 offset += size;
                 if (batch.Samples.Count == 0)
                 {
@@ -156,7 +158,8 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
             timings.AddCompute(Stopwatch.GetElapsedTime(start));
             done += batch.Samples.Count + batch.Errors.Count;
             progress?.Report(new RunProgress(done, Math.Max(done, rowsTotal), Stopwatch.GetElapsedTime(started)));
-            await output.WriteAsync(new ScoredBatch(rows, errors), ct).ConfigureAwait(false);
+            errors.Sort((a, b) => a.Row.CompareTo(b.Row));
+            await output.WriteAsync(new ScoredBatch(rows, errors, explanations), ct).ConfigureAwait(false);
         }
         output.TryComplete();
     }

@@ -17,7 +17,8 @@ public sealed record PartCoverage(int Index, long FirstRow, long LastRow, long R
 /// The commit protocol. Batches arrive in the run's row order; rows and errors accumulate until a part holds at
 /// least <c>partRows</c> manifest rows (closed at a batch boundary), then the part is committed: its errors go to
 /// <c>errors/part-NNNNN.csv</c> (sorted by row), its results to <c>results/part-NNNNN.parquet</c> with what it covers in
-/// the key-value metadata, each under a temporary name, flushed to disk and renamed. The Parquet rename is the commit
+/// the key-value metadata, its explanations (one row per sample, method and target) to
+/// <c>explanations/part-NNNNN.parquet</c>, each under a temporary name, flushed to disk and renamed. The Parquet rename is the commit
 /// point: an error part without its results part is debris of a killed run and is discarded on resume. Every part has
 /// a results file (possibly of zero rows), so even a run whose every row failed leaves a readable dataset.
 /// </summary>
@@ -37,6 +38,8 @@ public sealed class PartCommitter
     private readonly ParquetSchema schema;
     private readonly List<IDictionary<string, object?>> rows = [];
     private readonly List<SampleError> errors = [];
+    private readonly List<IDictionary<string, object?>> explanations = [];
+    private readonly ParquetSchema explanationSchema;
     private long first = long.MaxValue;
     private long last = long.MinValue;
     private long count;
@@ -52,6 +55,7 @@ public sealed class PartCommitter
         this.partRows = partRows;
         this.metadata = metadata;
         schema = ResultsSchema.Build(extraColumns, metricColumns);
+        explanationSchema = ExplanationsSchema.Build(metricColumns);
         NextPart = firstPartIndex;
     }
 
@@ -63,12 +67,14 @@ public sealed class PartCommitter
     public long ErrorRowsCommitted { get; private set; }
 
     /// <summary>Adds one batch (its rows and errors); commits a part when enough rows have accumulated.</summary>
-    public Task AddAsync(IReadOnlyList<ResultRow> results, IReadOnlyList<SampleError> sampleErrors, CancellationToken ct) =>
-        AddRawAsync(results.Select(r => ResultsSchema.ToDictionary(r, extraColumns, metricColumns)).ToList(), sampleErrors, ct);
+    public Task AddAsync(IReadOnlyList<ResultRow> results, IReadOnlyList<SampleError> sampleErrors, IReadOnlyList<ExplanationRow>? explained, CancellationToken ct) =>
+        AddRawAsync(results.Select(r => ResultsSchema.ToDictionary(r, extraColumns, metricColumns)).ToList(), sampleErrors,
+            (explained ?? []).Select(e => ExplanationsSchema.ToDictionary(e, metricColumns)).ToList(), ct);
 
     /// <summary>Adds result rows already in the schema's column form (as <c>merge</c> reads them back from shards).</summary>
-    public async Task AddRawAsync(IReadOnlyList<IDictionary<string, object?>> results, IReadOnlyList<SampleError> sampleErrors, CancellationToken ct)
+    public async Task AddRawAsync(IReadOnlyList<IDictionary<string, object?>> results, IReadOnlyList<SampleError> sampleErrors, IReadOnlyList<IDictionary<string, object?>> explained, CancellationToken ct)
     {
+        explanations.AddRange(explained);
         foreach (IDictionary<string, object?> r in results)
         {
             rows.Add(r);
@@ -115,6 +121,11 @@ public sealed class PartCommitter
         int index = NextPart;
         errors.Sort((a, b) => a.Row.CompareTo(b.Row));
         RunFolder.WriteAtomic(folder.ErrorPartPath(index), s => WriteErrors(s, errors));
+        Directory.CreateDirectory(folder.ExplanationsDirectory);
+        await RunFolder.WriteAtomicAsync(
+            folder.ExplanationPartPath(index),
+            s => ParquetSerializer.SerializeUntypedAsync(explanations, explanationSchema, s, new ParquetOptions(), metadata, ct),
+            overwrite: true).ConfigureAwait(false);
         var meta = new Dictionary<string, string>(metadata, StringComparer.Ordinal)
         {
             [FirstRowKey] = (count == 0 ? 0 : first).ToString(CultureInfo.InvariantCulture),
@@ -131,6 +142,7 @@ public sealed class PartCommitter
         ErrorRowsCommitted += errors.Count;
         rows.Clear();
         errors.Clear();
+        explanations.Clear();
         (first, last, count) = (long.MaxValue, long.MinValue, 0);
         NextPart++;
     }

@@ -29,6 +29,7 @@ public sealed partial class RunFolder(string directory)
 {
     public const string ResultsName = "results";
     public const string ErrorPartsName = "errors";
+    public const string ExplanationsName = "explanations";
     public const string ErrorsCsvName = "errors.csv";
     public const string RunJsonName = "run.json";
     public const string ReportName = "report.html";
@@ -38,6 +39,10 @@ public sealed partial class RunFolder(string directory)
     public string ResultsDirectory => Path.Combine(Directory, ResultsName);
 
     public string ErrorPartsDirectory => Path.Combine(Directory, ErrorPartsName);
+
+    public string ExplanationsDirectory => Path.Combine(Directory, ExplanationsName);
+
+    public string ExplanationPartPath(int index) => Path.Combine(ExplanationsDirectory, PartName(index, "parquet"));
 
     public string RunJsonPath => Path.Combine(Directory, RunJsonName);
 
@@ -59,7 +64,7 @@ public sealed partial class RunFolder(string directory)
         {
             return RunFolderKind.Empty;
         }
-        foreach ((string sub, Regex own) in new[] { (ResultsDirectory, ResultPartFile()), (ErrorPartsDirectory, ErrorPartFile()) })
+        foreach ((string sub, Regex own) in new[] { (ResultsDirectory, ResultPartFile()), (ErrorPartsDirectory, ErrorPartFile()), (ExplanationsDirectory, ResultPartFile()) })
         {
             if (File.Exists(sub))
             {
@@ -80,7 +85,7 @@ public sealed partial class RunFolder(string directory)
         {
             return RunFolderKind.Run;
         }
-        bool anyOwn = System.IO.Directory.Exists(ResultsDirectory) || System.IO.Directory.Exists(ErrorPartsDirectory)
+        bool anyOwn = System.IO.Directory.Exists(ResultsDirectory) || System.IO.Directory.Exists(ErrorPartsDirectory) || System.IO.Directory.Exists(ExplanationsDirectory)
             || File.Exists(ErrorsCsvPath) || File.Exists(ReportPath);
         return anyOwn ? RunFolderKind.Run : RunFolderKind.Unrelated;
     }
@@ -92,7 +97,7 @@ public sealed partial class RunFolder(string directory)
         {
             return;
         }
-        foreach (string sub in new[] { ResultsDirectory, ErrorPartsDirectory })
+        foreach (string sub in new[] { ResultsDirectory, ErrorPartsDirectory, ExplanationsDirectory })
         {
             if (System.IO.Directory.Exists(sub))
             {
@@ -169,6 +174,12 @@ public sealed partial class RunFolder(string directory)
     public IReadOnlyList<string> ResultParts() =>
         System.IO.Directory.Exists(ResultsDirectory)
             ? System.IO.Directory.EnumerateFiles(ResultsDirectory, "part-*.parquet").Where(p => ResultPartFile().IsMatch(Path.GetFileName(p))).Order(StringComparer.Ordinal).ToList()
+            : [];
+
+    /// <summary>The explanation parts on disk, in name order.</summary>
+    public IReadOnlyList<string> ExplanationParts() =>
+        System.IO.Directory.Exists(ExplanationsDirectory)
+            ? System.IO.Directory.EnumerateFiles(ExplanationsDirectory, "part-*.parquet").Where(p => ResultPartFile().IsMatch(Path.GetFileName(p))).Order(StringComparer.Ordinal).ToList()
             : [];
 
     /// <summary>The committed error parts, in name order.</summary>

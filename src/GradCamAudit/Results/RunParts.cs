@@ -32,7 +32,7 @@ public static class RunParts
     /// <summary>Removes what a killed run left half-done (temporary files, error parts whose results part was never committed).</summary>
     public static async Task<PartCoverage[]> DiscardUncommittedAsync(RunFolder folder, CancellationToken ct)
     {
-        foreach (string dir in new[] { folder.ResultsDirectory, folder.ErrorPartsDirectory })
+        foreach (string dir in new[] { folder.ResultsDirectory, folder.ErrorPartsDirectory, folder.ExplanationsDirectory })
         {
             if (Directory.Exists(dir))
             {
@@ -43,7 +43,7 @@ public static class RunParts
             }
         }
         PartCoverage[] parts = await ReadAllAsync(folder, ct).ConfigureAwait(false);
-        foreach (string errorPart in folder.ErrorParts())
+        foreach (string errorPart in folder.ErrorParts().Concat(folder.ExplanationParts()))
         {
             string name = Path.GetFileNameWithoutExtension(errorPart);
             if (!File.Exists(Path.Combine(folder.ResultsDirectory, name + ".parquet")))

@@ -62,6 +62,19 @@ public static class ReferenceRun
             }
         }
         Assert.Equal(File.ReadAllText(Path.Combine(baseline, "errors.csv")), File.ReadAllText(Path.Combine(output, "errors.csv")));
+        string Explanations(string dir) => $"SELECT row, method, target, class, energy_lift, cam FROM read_parquet('{Path.Combine(dir, "explanations", "*.parquet")}') ORDER BY row, method, target";
+        var ea = Duck.Query(Explanations(baseline));
+        var eb = Duck.Query(Explanations(output));
+        Assert.Equal(ea.Count, eb.Count);
+        Assert.Equal(2 * expected.Count, eb.Count); // gradcam for pred and true, every audited sample
+        for (int i = 0; i < ea.Count; i++)
+        {
+            Assert.Equal((ea[i]["row"], ea[i]["method"], ea[i]["target"], ea[i]["class"]), (eb[i]["row"], eb[i]["method"], eb[i]["target"], eb[i]["class"]));
+            Assert.Equal(Convert.ToDouble(ea[i]["energy_lift"] ?? 0.0, CultureInfo.InvariantCulture), Convert.ToDouble(eb[i]["energy_lift"] ?? 0.0, CultureInfo.InvariantCulture), 1e-5);
+            float[] ca = Duck.Floats(ea[i]["cam"]), cb = Duck.Floats(eb[i]["cam"]);
+            Assert.Equal(ca.Length, cb.Length);
+            Assert.All(Enumerable.Range(0, ca.Length), k => Assert.Equal(ca[k], cb[k], 1e-5f));
+        }
         RunManifest run = RunManifest.Load(Path.Combine(output, "run.json"));
         RunManifest reference = RunManifest.Load(Path.Combine(baseline, "run.json"));
         Assert.Equal(RunStatus.Complete, run.Status);

@@ -1,0 +1,65 @@
+using GradCamAudit.Options;
+using GradCamAudit.Pipeline;
+using GradCamAudit.Results;
+using Xunit;
+
+namespace GradCamAudit.Tests.Pipeline;
+
+/// <summary>Several methods and targets in one pass: the main table keeps the primary method, explanations/ holds every (sample, method, target).</summary>
+[Collection(TorchCollection.Name)]
+public sealed class ExplanationsTests
+{
+    [Fact]
+    public async Task MethodsTargetsAndMetrics_LandInTheMainTableAndInExplanations()
+    {
+        string dir = TestPaths.NewTempDir("explain");
+        string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 20), audit: "\"batchSize\": 8, \"partRows\": 8");
+        AuditOptions options = ConfigLoader.Load(config, null,
+        [
+            "explain.methods=[\"gradcam\",\"gradcam++\",\"layercam\",\"eigencam\",\"cam\"]",
+            "explain.targets=[\"pred\",\"true\",\"top2\"]",
+            "explain.metrics=[\"energy_in_mask\",\"energy_lift\",\"pointing_hit\",\"iou_top\",\"relevance_rank_accuracy\",\"topk_intersection\",\"auc\",\"wsl_iou\"]",
+            "output.maps=primary",
+        ]);
+        RunManifest run = await AuditRunner.RunAsync(options, new RunRequest(null, false), _ => { });
+        string output = options.Output.Directory;
+        Assert.Equal(20, run.Counts.Audited);
+
+        // Main table: every enabled metric for the predicted and the true class, typed, never NaN.
+        var types = Duck.Query($"DESCRIBE SELECT * FROM {Duck.Results(output)}").ToDictionary(r => (string)r["column_name"]!, r => (string)r["column_type"]!);
+        foreach (string m in new[] { "relevance_rank_accuracy", "topk_intersection", "auc", "wsl_iou" })
+        {
+            Assert.Equal("DOUBLE", types["pred_" + m]);
+            Assert.Equal("DOUBLE", types["true_" + m]);
+        }
+        Assert.Equal("BOOLEAN", types["pred_pointing_hit"]);
+        Assert.Equal(0L, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {Duck.Results(output)} WHERE isnan(pred_auc) OR isnan(true_wsl_iou)")[0]["n"]));
+
+        // Explanations: one row per (sample, method, target); 5 methods x 4 targets (pred, true, and top2 = top1, top2).
+        string explanations = $"read_parquet('{Path.Combine(output, "explanations", "*.parquet")}')";
+        Assert.Equal(20L * 5 * 4, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {explanations}")[0]["n"]));
+        Assert.Equal(20L * 4, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {explanations} WHERE len(cam) > 0")[0]["n"])); // output.maps = primary
+
+        // The primary method's rows are the main table's maps and scores.
+        var joined = Duck.Query($"""
+            SELECT r.pred_cam = e.cam AS same_map, abs(r.pred_energy_lift - e.energy_lift) AS lift_diff, abs(r.true_auc - t.auc) AS auc_diff,
+                   e.class = r.pred_label AS pred_class, t.class = r.true_label AS true_class
+            FROM {Duck.Results(output)} r
+            JOIN {explanations} e ON e.row = r.row AND e.method = 'gradcam' AND e.target = 'pred'
+            JOIN {explanations} t ON t.row = r.row AND t.method = 'gradcam' AND t.target = 'true'
+            """);
+        Assert.Equal(20, joined.Count);
+        Assert.All(joined, r =>
+        {
+            Assert.True((bool)r["same_map"]!);
+            Assert.True(Convert.ToDouble(r["lift_diff"]) < 1e-12);
+            Assert.True(r["auc_diff"] == null || Convert.ToDouble(r["auc_diff"]) < 1e-12);
+            Assert.True((bool)r["pred_class"]! && (bool)r["true_class"]!);
+        });
+
+        // top1 is the predicted class, top2 the second most likely, never the predicted one; Eigen-CAM is class-agnostic.
+        Assert.Equal(0L, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {Duck.Results(output)} r JOIN {explanations} e ON e.row = r.row AND e.target = 'top1' WHERE e.class <> r.pred_label")[0]["n"]));
+        Assert.Equal(0L, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {Duck.Results(output)} r JOIN {explanations} e ON e.row = r.row AND e.target = 'top2' WHERE e.class = r.pred_label")[0]["n"]));
+        Assert.Equal(1L, Convert.ToInt64(Duck.Query($"SELECT max(c) AS n FROM (SELECT row, count(DISTINCT energy_lift) AS c FROM {explanations} WHERE method = 'eigencam' GROUP BY row)")[0]["n"]));
+    }
+}
