@@ -62,7 +62,7 @@ public sealed class LoadedModel : IDisposable
         }
         string targetPath = options.TargetLayer.Length > 0 ? options.TargetLayer : spec.DefaultTarget;
         nn.Module<Tensor, Tensor> target = ResolveTarget(network, targetPath);
-        return FromModule(network, target, targetPath, device, HeadWeightFor(spec, network, targetPath), FinerTargets.GetValueOrDefault(spec.Name));
+        return FromModule(network, target, targetPath, device, HeadWeightFor(spec, network, targetPath), FinerTargetFor(spec.Name, targetPath));
     }
 
     /// <summary>The linear weight of the architecture's GAP+linear head when it reads <paramref name="targetPath"/> directly; else null.</summary>
@@ -72,17 +72,55 @@ public sealed class LoadedModel : IDisposable
             ? linear.weight!.detach().DetachFromDisposeScope()
             : null;
 
-    private static readonly Dictionary<string, string> FinerTargets = new(StringComparer.Ordinal)
+    /// <summary>Stage outputs of each architecture from fine (early, large maps) to coarse (late, small maps).</summary>
+    private static readonly Dictionary<string, string[]> Stages = new(StringComparer.Ordinal)
     {
-        ["demo-cnn"] = "features.4",
-        ["resnet18"] = "layer3",
-        ["resnet34"] = "layer3",
-        ["resnet50"] = "layer3",
-        ["resnet101"] = "layer3",
-        ["vgg16"] = "features.22",
-        ["vgg16_bn"] = "features.32",
-        ["mobilenet_v2"] = "features.13",
+        ["demo-cnn"] = ["features.1", "features.4", "features.9"],
+        ["resnet18"] = ["layer1", "layer2", "layer3", "layer4"],
+        ["resnet34"] = ["layer1", "layer2", "layer3", "layer4"],
+        ["resnet50"] = ["layer1", "layer2", "layer3", "layer4"],
+        ["resnet101"] = ["layer1", "layer2", "layer3", "layer4"],
+        ["vgg16"] = ["features.15", "features.22", "features.29"],
+        ["vgg16_bn"] = ["features.22", "features.32", "features.42"],
+        ["mobilenet_v2"] = ["features.6", "features.13", "features.18"],
     };
+
+    /// <summary>
+    /// The stage before the one <paramref name="targetPath"/> belongs to (a sub-module such as <c>layer4.1</c> belongs
+    /// to <c>layer4</c>; between two stages, to the later one): a higher-resolution layer to suggest when the map is
+    /// too coarse. Null when the target is already in the first stage or the architecture names none.
+    /// </summary>
+    public static string? FinerTargetFor(string architecture, string targetPath)
+    {
+        if (!Stages.TryGetValue(architecture, out string[]? stages))
+        {
+            return null;
+        }
+        for (int i = 0; i < stages.Length; i++)
+        {
+            bool inStage = targetPath == stages[i] || targetPath.StartsWith(stages[i] + ".", StringComparison.Ordinal);
+            if (inStage || ComparePaths(targetPath, stages[i]) < 0)
+            {
+                return i == 0 ? null : stages[i - 1];
+            }
+        }
+        return stages[^1];
+    }
+
+    /// <summary>Orders module paths as the network runs them (numeric segments compared as numbers).</summary>
+    private static int ComparePaths(string a, string b)
+    {
+        string[] x = a.Split('.'), y = b.Split('.');
+        for (int i = 0; i < Math.Min(x.Length, y.Length); i++)
+        {
+            int c = int.TryParse(x[i], out int xi) && int.TryParse(y[i], out int yi) ? xi.CompareTo(yi) : string.CompareOrdinal(x[i], y[i]);
+            if (c != 0)
+            {
+                return c;
+            }
+        }
+        return x.Length.CompareTo(y.Length);
+    }
 
     /// <summary>Wraps a built network: moves it to the device, sets eval mode and freezes every parameter.</summary>
     public static LoadedModel FromModule(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device, Tensor? headWeight = null, string? finerTarget = null)
