@@ -46,18 +46,18 @@ public sealed class ModelFixtures
 /// <summary>The coarse-map warning names a layer finer than the target, whatever the target.</summary>
 public sealed class FinerTargetTests
 {
-    [Theory]
-    [InlineData("resnet18", "layer4", "layer3")]
-    [InlineData("resnet18", "layer3", "layer2")]
-    [InlineData("resnet50", "layer4.2", "layer3")]
-    [InlineData("resnet18", "layer1", null)]
-    [InlineData("demo-cnn", "features.9", "features.4")]
-    [InlineData("demo-cnn", "features.7", "features.4")]
-    [InlineData("mobilenet_v2", "features.18", "features.13")]
-    [InlineData("mobilenet_v2", "features.10", "features.6")]
-    [InlineData("torchscript", "trunk", null)]
+    [Xunit.Theory]
+    [Xunit.InlineData("resnet18", "layer4", "layer3")]
+    [Xunit.InlineData("resnet18", "layer3", "layer2")]
+    [Xunit.InlineData("resnet50", "layer4.2", "layer3")]
+    [Xunit.InlineData("resnet18", "layer1", null)]
+    [Xunit.InlineData("demo-cnn", "features.9", "features.4")]
+    [Xunit.InlineData("demo-cnn", "features.7", "features.4")]
+    [Xunit.InlineData("mobilenet_v2", "features.18", "features.13")]
+    [Xunit.InlineData("mobilenet_v2", "features.10", "features.6")]
+    [Xunit.InlineData("torchscript", "trunk", null)]
     public void FinerTarget_IsTheStageBeforeTheTarget(string architecture, string target, string? expected)
     {
-        Assert.Equal(expected, GradCamAudit.Modeling.LoadedModel.FinerTargetFor(architecture, target));
+        Xunit.Assert.Equal(expected, GradCamAudit.Modeling.LoadedModel.FinerTargetFor(architecture, target));
     }
 }
