@@ -41,8 +41,9 @@ public static class ReportBuilder
             throw new ConfigException($"--run: {ex.Message}");
         }
         Template template = LoadTemplate(templateDirectory ?? run.Config.Report.TemplateDirectory);
-        ReportModel model = BuildModel(runDirectory, run);
+        ReportModel model = BuildModel(runDirectory, run, out RunSummary summary);
         RunFolder.WriteAtomic(folder.ReportPath, s => RenderTo(template, model, s), pausePoint: "report-written");
+        SummaryWriter.Write(folder, run, summary);
         return folder.ReportPath;
     }
 
@@ -119,39 +120,52 @@ public static class ReportBuilder
         return template;
     }
 
-    public static ReportModel BuildModel(string runDirectory, RunManifest run)
+    public static ReportModel BuildModel(string runDirectory, RunManifest run) => BuildModel(runDirectory, run, out _);
+
+    /// <summary>Streams the results once into a <see cref="RunSummary"/>, then reads back only the gallery's maps.</summary>
+    public static ReportModel BuildModel(string runDirectory, RunManifest run, out RunSummary summary)
     {
-        List<ReportRow> rows = ResultsReader.ReadRows(runDirectory);
-        string runNote = run.Status switch
-        {
-            RunStatus.Failed => $"This run failed ({run.FailureReason}): the report shows the {rows.Count} rows committed before the failure.",
-            RunStatus.Running => $"This run did not finish (killed, or still running): the report shows the {rows.Count} rows committed so far; continue it with --resume.",
-            _ => "",
-        };
         IReadOnlyList<string> classes = run.Config.Dataset.Classes;
         AuditOptions cfg = run.Config;
-        long audited = rows.Count;
-        long correct = rows.Count(r => r.Correct);
-        var flagged = rows.Where(r => r.Flagged == true).OrderBy(r => r.PredEnergyLift ?? -1).ThenBy(r => r.Row).ToList();
-        var rfwr = rows.Where(r => r.RightForWrongReason == true).OrderBy(r => r.PredEnergyLift ?? -1).ThenBy(r => r.Row).ToList();
         int cap = cfg.Report.GalleryMax;
-        var galleryRows = flagged.Take(cap).Concat(rfwr.Take(Math.Max(0, cap / 2))).ToList();
-        Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(runDirectory, galleryRows.Select(r => r.SampleId).ToHashSet(StringComparer.Ordinal));
-        Dictionary<string, ManifestInfo> info = ReadManifestInfo(run, galleryRows);
+        summary = new RunSummary(classes.Count, cap);
+        var chunks = ResultsReader.ReadChunksAsync(runDirectory).GetAsyncEnumerator();
+        try
+        {
+            while (chunks.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                foreach (ReportRow r in chunks.Current.Rows)
+                {
+                    summary.Add(r, chunks.Current.Origin);
+                }
+            }
+        }
+        finally
+        {
+            chunks.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+        long audited = summary.Audited;
+        string runNote = run.Status switch
+        {
+            RunStatus.Failed => $"This run failed ({run.FailureReason}): the report shows the {audited} rows committed before the failure.",
+            RunStatus.Running => $"This run did not finish (killed, or still running): the report shows the {audited} rows committed so far; continue it with --resume.",
+            _ => "",
+        };
+        var flagged = summary.FlaggedGallery();
+        var rfwr = summary.RightForWrongReasonGallery();
+        var galleryRows = flagged.Concat(rfwr).ToList();
+        var wanted = galleryRows.GroupBy(g => g.Origin).ToDictionary(g => g.Key, g => g.Select(x => x.Row.SampleId).ToHashSet(StringComparer.Ordinal));
+        Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(wanted);
+        Dictionary<string, ManifestInfo> info = ReadManifestInfo(run, galleryRows.Select(g => g.Row).ToList());
         var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Model.Preprocess);
         string manifestRoot = Path.GetDirectoryName(run.ManifestPath)!;
         GalleryItem Item(ReportRow r) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot);
 
-        var stats = ClassTable.Compute(rows, classes.Count);
-        var classRows = stats.Select(s => new ClassSummary(
+        var classRows = summary.Classes().Select(s => new ClassSummary(
             classes[s.Label], s.Count, Pct(s.Accuracy), F(s.MeanPredLift), F(s.MedianPredLift), F(s.MeanTrueLift), F(s.MeanTrueEnergy), Pct(s.OffObjectRate),
             s.Flagged, s.RightForWrongReason, (s.OffObjectRate ?? 0) > 0.25)).ToList();
 
-        var counts = new long[classes.Count, classes.Count];
-        foreach (ReportRow r in rows)
-        {
-            counts[r.TrueLabel, r.PredLabel]++;
-        }
+        long[,] counts = summary.Confusion;
         var confusion = new ConfusionMatrix(classes, classes.Select((name, t) =>
         {
             long rowTotal = Enumerable.Range(0, classes.Count).Sum(p => counts[t, p]);
@@ -159,45 +173,43 @@ public static class ReportBuilder
                 .Select(p => new ConfusionCell(counts[t, p], rowTotal == 0 ? 0 : Math.Round((double)counts[t, p] / rowTotal, 3), p == t)).ToList());
         }).ToList());
 
-        double? MeanLift(IEnumerable<ReportRow> rs) { var v = rs.Where(r => r.PredEnergyLift.HasValue).Select(r => r.PredEnergyLift!.Value).ToList(); return v.Count == 0 ? null : v.Average(); }
         var notes = new List<string>(run.Warnings);
         if (runNote.Length > 0)
         {
             notes.Insert(0, runNote);
         }
-        long emptyMasks = rows.Count(r => (r.MaskFraction ?? 0) <= 0);
-        if (emptyMasks > 0)
+        if (summary.EmptyMasks > 0)
         {
-            notes.Add($"{emptyMasks} samples have an empty mask: they are audited, but their mask metrics and flags are empty (null).");
+            notes.Add($"{summary.EmptyMasks} samples have an empty mask: they are audited, but their mask metrics and flags are empty (null).");
         }
-        string verdict = Verdict(flagged, rfwr, audited, classes);
-        var headline = new Headline(run.Counts.ManifestRows, run.Counts.Errors, audited, Pct(audited == 0 ? null : (double)correct / audited),
-            flagged.Count, rfwr.Count, rows.Count(r => r.OffObject == true),
-            F(MeanLift(rows.Where(r => r.Correct))), F(MeanLift(rows.Where(r => !r.Correct))), emptyMasks, verdict);
+        string verdict = Verdict(summary, classes);
+        var headline = new Headline(run.Counts.ManifestRows, run.Counts.Errors, audited, Pct(audited == 0 ? null : (double)summary.Correct / audited),
+            summary.Flagged, summary.RightForWrongReason, summary.OffObject,
+            F(summary.MeanLiftCorrect), F(summary.MeanLiftWrong), summary.EmptyMasks, verdict);
         var header = new RunHeader(run.RunId, cfg.Name, run.ToolVersion, (run.FinishedUtc ?? run.StartedUtc).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             run.Device, cfg.Model.Architecture, $"{run.TargetLayer} ({run.CamMethod})", $"{run.CamHeight}x{run.CamWidth}", $"{cfg.Model.InputHeight}x{cfg.Model.InputWidth}",
             run.WeightsSha256[..12], run.ConfigSha256[..12], run.ManifestPath, $"{run.Timings.TotalSeconds:F1} s",
             run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold);
         return new ReportModel(header, headline, classRows, confusion,
-            flagged.Take(cap).Select(Item).ToList(), flagged.Count, rfwr.Take(Math.Max(0, cap / 2)).Select(Item).ToList(), rfwr.Count,
+            flagged.Select(g => Item(g.Row)).ToList(), (int)summary.Flagged, rfwr.Select(g => Item(g.Row)).ToList(), (int)summary.RightForWrongReason,
             ReadErrors(runDirectory), notes);
     }
 
-    private static string Verdict(List<ReportRow> flagged, List<ReportRow> rfwr, long audited, IReadOnlyList<string> classes)
+    private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)
     {
-        if (audited == 0)
+        if (summary.Audited == 0)
         {
             return "No sample could be audited.";
         }
-        if (flagged.Count == 0 && rfwr.Count == 0)
+        if (summary.Flagged == 0 && summary.RightForWrongReason == 0)
         {
             return "Attention is on the object for every sample with a mask.";
         }
-        string text = $"{flagged.Count} misclassified samples look away from the object (flagged) and {rfwr.Count} correct ones are right for the wrong reason.";
-        var top = flagged.GroupBy(r => r.PredLabel).OrderByDescending(g => g.Count()).FirstOrDefault();
-        if (top != null && top.Count() * 2 > flagged.Count)
+        string text = $"{summary.Flagged} misclassified samples look away from the object (flagged) and {summary.RightForWrongReason} correct ones are right for the wrong reason.";
+        var top = summary.FlaggedByPrediction.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).FirstOrDefault();
+        if (top.Value * 2 > summary.Flagged)
         {
-            text += $" {top.Count()} of the {flagged.Count} flagged samples are predicted as '{classes[top.Key]}': look for a shortcut feature of that class.";
+            text += $" {top.Value} of the {summary.Flagged} flagged samples are predicted as '{classes[top.Key]}': look for a shortcut feature of that class.";
         }
         return text;
     }

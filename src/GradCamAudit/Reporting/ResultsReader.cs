@@ -1,48 +1,216 @@
+using GradCamAudit.Options;
 using Parquet;
+using Parquet.Schema;
 using Parquet.Serialization;
 
 namespace GradCamAudit.Reporting;
 
-/// <summary>Reads a run's results part files back (all parts of <c>results/</c>, in name order).</summary>
+/// <summary>Where a row came from: the file and row group, so the gallery can read back only the maps it shows.</summary>
+public readonly record struct RowOrigin(string File, int RowGroup);
+
+/// <summary>
+/// Reads a run's results for the report, whoever wrote them: every <c>*.parquet</c> under <c>results/</c>, recursively
+/// (names starting with '.' or '_' skipped, as Spark and Hive layouts need), any row-group layout, columns found by
+/// name in each file's own schema and read with the column-level reader, so nullable and required columns, and
+/// integer widths of other writers (DuckDB, pyarrow, Spark), all read. Streams one row group at a time.
+/// </summary>
 public static class ResultsReader
 {
-    public static IEnumerable<string> Parts(string runDirectory)
+    /// <summary>The scalar columns the report needs.</summary>
+    public static IReadOnlyList<string> RequiredColumns { get; } =
+    [
+        "sample_id", "row", "image", "true_label", "true_name", "pred_label", "pred_name", "confidence", "true_prob", "correct", "mask_fraction",
+        "pred_energy_in_mask", "pred_energy_lift", "pred_pointing_hit", "true_energy_in_mask", "true_energy_lift",
+        "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width",
+    ];
+
+    public static IReadOnlyList<string> Parts(string runDirectory)
     {
         string dir = Path.Combine(runDirectory, "results");
-        return Directory.Exists(dir) ? Directory.EnumerateFiles(dir, "part-*.parquet").Order(StringComparer.Ordinal) : [];
+        if (!Directory.Exists(dir))
+        {
+            return [];
+        }
+        return Directory.EnumerateFiles(dir, "*.parquet", SearchOption.AllDirectories)
+            .Where(f => !Path.GetRelativePath(dir, f).Split(Path.DirectorySeparatorChar).Any(seg => seg.StartsWith('.') || seg.StartsWith('_')))
+            .Order(StringComparer.Ordinal)
+            .ToList();
     }
 
-    /// <summary>Scalar columns of every row.</summary>
+    /// <summary>Every row's scalar columns, one row group at a time.</summary>
+    public static async IAsyncEnumerable<(ReportRow[] Rows, RowOrigin Origin)> ReadChunksAsync(string runDirectory)
+    {
+        foreach (string part in Parts(runDirectory))
+        {
+            await using var reader = await ParquetReader.CreateAsync(part).ConfigureAwait(false);
+            var fields = reader.Schema.Fields.OfType<DataField>().ToDictionary(f => f.Name, StringComparer.Ordinal); // top-level columns (list elements are nested)
+            string[] missing = RequiredColumns.Where(c => !fields.ContainsKey(c)).ToArray();
+            if (missing.Length > 0)
+            {
+                throw new ConfigException($"results: '{part}' lacks the column(s) {string.Join(", ", missing)} of the results contract");
+            }
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
+                int n = (int)rg.RowCount;
+                var rows = new ReportRow[n];
+                for (int i = 0; i < n; i++)
+                {
+                    rows[i] = new ReportRow();
+                }
+                async Task Strings(string name, Action<ReportRow, string> set)
+                {
+                    string?[] v = await ReadStrings(rg, fields[name], n).ConfigureAwait(false);
+                    for (int i = 0; i < n; i++)
+                    {
+                        set(rows[i], v[i] ?? "");
+                    }
+                }
+                async Task Numbers(string name, Action<ReportRow, double?> set)
+                {
+                    double?[] v = await ReadNumbers(rg, fields[name], n).ConfigureAwait(false);
+                    for (int i = 0; i < n; i++)
+                    {
+                        set(rows[i], v[i]);
+                    }
+                }
+                static bool? B(double? d) => d.HasValue ? d.Value != 0 : null;
+                await Strings("sample_id", (r, v) => r.SampleId = v).ConfigureAwait(false);
+                await Strings("image", (r, v) => r.Image = v).ConfigureAwait(false);
+                await Strings("true_name", (r, v) => r.TrueName = v).ConfigureAwait(false);
+                await Strings("pred_name", (r, v) => r.PredName = v).ConfigureAwait(false);
+                await Numbers("row", (r, v) => r.Row = (long)(v ?? 0)).ConfigureAwait(false);
+                await Numbers("true_label", (r, v) => r.TrueLabel = (int)(v ?? 0)).ConfigureAwait(false);
+                await Numbers("pred_label", (r, v) => r.PredLabel = (int)(v ?? 0)).ConfigureAwait(false);
+                await Numbers("confidence", (r, v) => r.Confidence = (float?)v).ConfigureAwait(false);
+                await Numbers("true_prob", (r, v) => r.TrueProb = (float?)v).ConfigureAwait(false);
+                await Numbers("correct", (r, v) => r.Correct = v is > 0).ConfigureAwait(false);
+                await Numbers("mask_fraction", (r, v) => r.MaskFraction = v).ConfigureAwait(false);
+                await Numbers("pred_energy_in_mask", (r, v) => r.PredEnergyInMask = v).ConfigureAwait(false);
+                await Numbers("pred_energy_lift", (r, v) => r.PredEnergyLift = v).ConfigureAwait(false);
+                await Numbers("pred_pointing_hit", (r, v) => r.PredPointingHit = B(v)).ConfigureAwait(false);
+                await Numbers("true_energy_in_mask", (r, v) => r.TrueEnergyInMask = v).ConfigureAwait(false);
+                await Numbers("true_energy_lift", (r, v) => r.TrueEnergyLift = v).ConfigureAwait(false);
+                await Numbers("off_object", (r, v) => r.OffObject = B(v)).ConfigureAwait(false);
+                await Numbers("flagged", (r, v) => r.Flagged = B(v)).ConfigureAwait(false);
+                await Numbers("right_for_wrong_reason", (r, v) => r.RightForWrongReason = B(v)).ConfigureAwait(false);
+                await Numbers("cam_height", (r, v) => r.CamHeight = (int)(v ?? 0)).ConfigureAwait(false);
+                await Numbers("cam_width", (r, v) => r.CamWidth = (int)(v ?? 0)).ConfigureAwait(false);
+                yield return (rows, new RowOrigin(part, g));
+            }
+        }
+    }
+
+    /// <summary>All rows at once (small runs and tests).</summary>
     public static List<ReportRow> ReadRows(string runDirectory)
     {
         var rows = new List<ReportRow>();
-        foreach (string part in Parts(runDirectory))
+        var e = ReadChunksAsync(runDirectory).GetAsyncEnumerator();
+        try
         {
-            using var stream = File.OpenRead(part);
-            rows.AddRange(ParquetSerializer.DeserializeAsync<ReportRow>(stream, new ParquetOptions()).GetAwaiter().GetResult().Data);
+            while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            {
+                rows.AddRange(e.Current.Rows);
+            }
+        }
+        finally
+        {
+            e.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         return rows;
     }
 
-    /// <summary>The maps of the wanted sample ids only (the rest are dropped as they stream by).</summary>
-    public static Dictionary<string, ReportMaps> ReadMaps(string runDirectory, IReadOnlySet<string> wanted)
+    /// <summary>The maps of the wanted sample ids, reading only the row groups they are in.</summary>
+    public static Dictionary<string, ReportMaps> ReadMaps(IReadOnlyDictionary<RowOrigin, HashSet<string>> wanted)
     {
         var maps = new Dictionary<string, ReportMaps>(StringComparer.Ordinal);
-        if (wanted.Count == 0)
+        foreach (var group in wanted.GroupBy(w => w.Key.File))
         {
-            return maps;
-        }
-        foreach (string part in Parts(runDirectory))
-        {
-            using var stream = File.OpenRead(part);
-            foreach (ReportMaps m in ParquetSerializer.DeserializeAsync<ReportMaps>(stream, new ParquetOptions()).GetAwaiter().GetResult().Data)
+            using var stream = File.OpenRead(group.Key);
+            foreach ((RowOrigin origin, HashSet<string> ids) in group)
             {
-                if (wanted.Contains(m.SampleId))
+                stream.Position = 0;
+                var data = ParquetSerializer.DeserializeUntypedAsync(stream, new ParquetOptions(), origin.RowGroup).GetAwaiter().GetResult();
+                foreach (IDictionary<string, object> row in data.Data)
                 {
-                    maps[m.SampleId] = m;
+                    string id = Convert.ToString(row["sample_id"], System.Globalization.CultureInfo.InvariantCulture) ?? "";
+                    if (ids.Contains(id))
+                    {
+                        maps[id] = new ReportMaps { SampleId = id, PredCam = Floats(row.TryGetValue("pred_cam", out object? p) ? p : null), TrueCam = Floats(row.TryGetValue("true_cam", out object? t) ? t : null) };
+                    }
                 }
             }
         }
         return maps;
+    }
+
+    private static float[] Floats(object? value) => value switch
+    {
+        float[] f => f,
+        System.Collections.IEnumerable e => e.Cast<object?>().Select(v => Convert.ToSingle(v ?? 0f, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+        _ => [],
+    };
+
+    private static async Task<string?[]> ReadStrings(ParquetRowGroupReader rg, DataField field, int n)
+    {
+        var values = new string?[n];
+        await rg.ReadAsync(field, values.AsMemory()).ConfigureAwait(false);
+        return values;
+    }
+
+    /// <summary>A numeric or boolean column as double?, whatever its physical type and nullability.</summary>
+    private static async Task<double?[]> ReadNumbers(ParquetRowGroupReader rg, DataField field, int n)
+    {
+        Type t = field.ClrType;
+        if (t == typeof(double))
+        {
+            return await Read<double>(rg, field, n, v => v).ConfigureAwait(false);
+        }
+        if (t == typeof(float))
+        {
+            return await Read<float>(rg, field, n, v => v).ConfigureAwait(false);
+        }
+        if (t == typeof(int))
+        {
+            return await Read<int>(rg, field, n, v => v).ConfigureAwait(false);
+        }
+        if (t == typeof(long))
+        {
+            return await Read<long>(rg, field, n, v => v).ConfigureAwait(false);
+        }
+        if (t == typeof(short))
+        {
+            return await Read<short>(rg, field, n, v => v).ConfigureAwait(false);
+        }
+        if (t == typeof(bool))
+        {
+            return await Read<bool>(rg, field, n, v => v ? 1 : 0).ConfigureAwait(false);
+        }
+        throw new ConfigException($"results: column '{field.Name}' has type {t.Name}, not a number");
+    }
+
+    private static async Task<double?[]> Read<T>(ParquetRowGroupReader rg, DataField field, int n, Func<T, double> convert)
+        where T : struct
+    {
+        var result = new double?[n];
+        if (field.IsNullable)
+        {
+            var values = new T?[n];
+            await rg.ReadAsync<T>(field, values.AsMemory()).ConfigureAwait(false);
+            for (int i = 0; i < n; i++)
+            {
+                result[i] = values[i] is T v ? convert(v) : null;
+            }
+        }
+        else
+        {
+            var values = new T[n];
+            await rg.ReadAsync<T>(field, values.AsMemory()).ConfigureAwait(false);
+            for (int i = 0; i < n; i++)
+            {
+                result[i] = convert(values[i]);
+            }
+        }
+        return result;
     }
 }

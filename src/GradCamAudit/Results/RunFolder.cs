@@ -33,6 +33,8 @@ public sealed partial class RunFolder(string directory)
     public const string ErrorsCsvName = "errors.csv";
     public const string RunJsonName = "run.json";
     public const string ReportName = "report.html";
+    public const string SummaryJsonName = "summary.json";
+    public const string PerClassCsvName = "per_class.csv";
 
     public string Directory { get; } = Path.GetFullPath(directory);
 
@@ -49,6 +51,10 @@ public sealed partial class RunFolder(string directory)
     public string ReportPath => Path.Combine(Directory, ReportName);
 
     public string ErrorsCsvPath => Path.Combine(Directory, ErrorsCsvName);
+
+    public string SummaryJsonPath => Path.Combine(Directory, SummaryJsonName);
+
+    public string PerClassCsvPath => Path.Combine(Directory, PerClassCsvName);
 
     public static string PartName(int index, string extension) => string.Create(CultureInfo.InvariantCulture, $"part-{index:D5}.{extension}");
 
@@ -86,11 +92,11 @@ public sealed partial class RunFolder(string directory)
             return RunFolderKind.Run;
         }
         bool anyOwn = System.IO.Directory.Exists(ResultsDirectory) || System.IO.Directory.Exists(ErrorPartsDirectory) || System.IO.Directory.Exists(ExplanationsDirectory)
-            || File.Exists(ErrorsCsvPath) || File.Exists(ReportPath);
+            || File.Exists(ErrorsCsvPath) || File.Exists(ReportPath) || File.Exists(SummaryJsonPath);
         return anyOwn ? RunFolderKind.Run : RunFolderKind.Unrelated;
     }
 
-    /// <summary>Removes only what a run of this tool writes: its part folders, errors.csv, run.json, report.html and their temporary files.</summary>
+    /// <summary>Removes only what a run of this tool writes: its part folders, errors.csv, run.json, report.html, summary.json, per_class.csv and their temporary files.</summary>
     public void DeleteRunArtefacts()
     {
         if (!System.IO.Directory.Exists(Directory))
@@ -104,7 +110,7 @@ public sealed partial class RunFolder(string directory)
                 System.IO.Directory.Delete(sub, recursive: true);
             }
         }
-        foreach (string name in new[] { ErrorsCsvName, RunJsonName, ReportName })
+        foreach (string name in new[] { ErrorsCsvName, RunJsonName, ReportName, SummaryJsonName, PerClassCsvName })
         {
             File.Delete(Path.Combine(Directory, name));
             File.Delete(TempPath(Path.Combine(Directory, name)));

@@ -1,0 +1,170 @@
+namespace GradCamAudit.Reporting;
+
+/// <summary>
+/// The report's aggregates, accumulated exactly in one streaming pass over the results (one row group at a time):
+/// headline counts, per-class figures (medians from the per-class lift values: 8 bytes a row), the confusion matrix,
+/// and the galleries as bounded heaps of the worst K rows. Memory does not grow with anything but the class count,
+/// the gallery caps and one double per row.
+/// </summary>
+public sealed class RunSummary
+{
+    private readonly int classCount;
+    private readonly ClassAccumulator[] perClass;
+    private readonly BoundedWorst flagged;
+    private readonly BoundedWorst rightForWrongReason;
+    private readonly Dictionary<int, long> flaggedByPrediction = [];
+    private double liftCorrectSum;
+    private long liftCorrectCount;
+    private double liftWrongSum;
+    private long liftWrongCount;
+
+    public RunSummary(int classCount, int galleryMax)
+    {
+        this.classCount = classCount;
+        perClass = Enumerable.Range(0, classCount).Select(_ => new ClassAccumulator()).ToArray();
+        Confusion = new long[classCount, classCount];
+        flagged = new BoundedWorst(galleryMax);
+        rightForWrongReason = new BoundedWorst(Math.Max(0, galleryMax / 2));
+    }
+
+    public long Audited { get; private set; }
+
+    public long Correct { get; private set; }
+
+    public long Flagged { get; private set; }
+
+    public long RightForWrongReason { get; private set; }
+
+    public long OffObject { get; private set; }
+
+    public long EmptyMasks { get; private set; }
+
+    public long[,] Confusion { get; }
+
+    public double? MeanLiftCorrect => liftCorrectCount == 0 ? null : liftCorrectSum / liftCorrectCount;
+
+    public double? MeanLiftWrong => liftWrongCount == 0 ? null : liftWrongSum / liftWrongCount;
+
+    public IReadOnlyDictionary<int, long> FlaggedByPrediction => flaggedByPrediction;
+
+    public void Add(ReportRow r, RowOrigin origin)
+    {
+        if (r.TrueLabel < 0 || r.TrueLabel >= classCount || r.PredLabel < 0 || r.PredLabel >= classCount)
+        {
+            throw new InvalidDataException($"results: row {r.Row} has a class index outside the run's {classCount} classes");
+        }
+        Audited++;
+        Correct += r.Correct ? 1 : 0;
+        OffObject += r.OffObject == true ? 1 : 0;
+        EmptyMasks += (r.MaskFraction ?? 0) <= 0 ? 1 : 0;
+        Confusion[r.TrueLabel, r.PredLabel]++;
+        perClass[r.TrueLabel].Add(r);
+        if (r.PredEnergyLift is double lift)
+        {
+            if (r.Correct)
+            {
+                (liftCorrectSum, liftCorrectCount) = (liftCorrectSum + lift, liftCorrectCount + 1);
+            }
+            else
+            {
+                (liftWrongSum, liftWrongCount) = (liftWrongSum + lift, liftWrongCount + 1);
+            }
+        }
+        if (r.Flagged == true)
+        {
+            Flagged++;
+            flaggedByPrediction[r.PredLabel] = flaggedByPrediction.GetValueOrDefault(r.PredLabel) + 1;
+            flagged.Offer(r, origin);
+        }
+        if (r.RightForWrongReason == true)
+        {
+            RightForWrongReason++;
+            rightForWrongReason.Offer(r, origin);
+        }
+    }
+
+    public IReadOnlyList<ClassTable.Stats> Classes() => perClass.Select((c, k) => c.Stats(k)).ToArray();
+
+    /// <summary>The flagged gallery, worst (lowest predicted-class lift, then row) first.</summary>
+    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> FlaggedGallery() => flagged.Sorted();
+
+    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> RightForWrongReasonGallery() => rightForWrongReason.Sorted();
+
+    private sealed class ClassAccumulator
+    {
+        private readonly List<double> predLifts = [];
+        private long count;
+        private long correct;
+        private double trueLiftSum;
+        private long trueLiftCount;
+        private double trueEnergySum;
+        private long trueEnergyCount;
+        private long offObject;
+        private long offDefined;
+        private long flaggedCount;
+        private long rfwr;
+
+        public void Add(ReportRow r)
+        {
+            count++;
+            correct += r.Correct ? 1 : 0;
+            if (r.PredEnergyLift is double lift)
+            {
+                predLifts.Add(lift);
+            }
+            if (r.TrueEnergyLift is double tl)
+            {
+                (trueLiftSum, trueLiftCount) = (trueLiftSum + tl, trueLiftCount + 1);
+            }
+            if (r.TrueEnergyInMask is double te)
+            {
+                (trueEnergySum, trueEnergyCount) = (trueEnergySum + te, trueEnergyCount + 1);
+            }
+            if (r.OffObject is bool off)
+            {
+                offDefined++;
+                offObject += off ? 1 : 0;
+            }
+            flaggedCount += r.Flagged == true ? 1 : 0;
+            rfwr += r.RightForWrongReason == true ? 1 : 0;
+        }
+
+        public ClassTable.Stats Stats(int label)
+        {
+            predLifts.Sort();
+            double? median = predLifts.Count == 0 ? null
+                : predLifts.Count % 2 == 1 ? predLifts[predLifts.Count / 2] : (predLifts[(predLifts.Count / 2) - 1] + predLifts[predLifts.Count / 2]) / 2;
+            return new ClassTable.Stats(label, count, count == 0 ? null : (double)correct / count,
+                predLifts.Count == 0 ? null : predLifts.Average(), median,
+                trueLiftCount == 0 ? null : trueLiftSum / trueLiftCount, trueEnergyCount == 0 ? null : trueEnergySum / trueEnergyCount,
+                offDefined == 0 ? null : (double)offObject / offDefined, flaggedCount, rfwr);
+        }
+    }
+
+    /// <summary>The K rows with the lowest (predicted-class lift, row): a max-heap of size K.</summary>
+    private sealed class BoundedWorst(int capacity)
+    {
+        private readonly PriorityQueue<(ReportRow, RowOrigin), (double Lift, long Row)> heap =
+            new(Comparer<(double Lift, long Row)>.Create((a, b) => b.CompareTo(a)));
+
+        public void Offer(ReportRow r, RowOrigin origin)
+        {
+            if (capacity == 0)
+            {
+                return;
+            }
+            var key = (r.PredEnergyLift ?? -1, r.Row);
+            if (heap.Count < capacity)
+            {
+                heap.Enqueue((r, origin), key);
+            }
+            else if (heap.TryPeek(out _, out var worstKept) && key.CompareTo(worstKept) < 0)
+            {
+                heap.EnqueueDequeue((r, origin), key);
+            }
+        }
+
+        public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> Sorted() =>
+            heap.UnorderedItems.OrderBy(x => x.Priority.Lift).ThenBy(x => x.Priority.Row).Select(x => x.Element).ToList();
+    }
+}

@@ -1,0 +1,102 @@
+using GradCamAudit.Options;
+using GradCamAudit.Reporting;
+using GradCamAudit.Results;
+using GradCamAudit.Tests.Pipeline;
+using Xunit;
+
+namespace GradCamAudit.Tests.Reporting;
+
+/// <summary>The report from a streaming pass: the same figures as a whole-table computation, from any writer's Parquet.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class StreamingReportTests(DemoRunFixture demo) : IClassFixture<DemoRunFixture>
+{
+    /// <summary>A copy of the demo run whose results DuckDB rewrote: one file in a sub-folder, row groups of 100, plus Spark's marker files.</summary>
+    private string RewrittenByDuckDb(string select = "*")
+    {
+        string copy = TestPaths.NewTempDir("rewritten");
+        File.Copy(Path.Combine(demo.OutputDirectory, "run.json"), Path.Combine(copy, "run.json"));
+        File.Copy(Path.Combine(demo.OutputDirectory, "errors.csv"), Path.Combine(copy, "errors.csv"));
+        string target = Path.Combine(copy, "results", "compacted");
+        Directory.CreateDirectory(target);
+        Duck.Query($"COPY (SELECT {select} FROM {Duck.Results(demo.OutputDirectory)} ORDER BY row DESC) TO '{Path.Combine(target, "data.parquet")}' (FORMAT parquet, ROW_GROUP_SIZE 100)");
+        File.WriteAllText(Path.Combine(copy, "results", "_SUCCESS"), "");
+        File.WriteAllText(Path.Combine(target, ".data.parquet.crc"), "not parquet");
+        return copy;
+    }
+
+    [Fact]
+    public void StreamingSummary_EqualsTheWholeTableComputation()
+    {
+        List<ReportRow> rows = ResultsReader.ReadRows(demo.OutputDirectory);
+        RunManifest run = RunManifest.Load(Path.Combine(demo.OutputDirectory, "run.json"));
+        ReportBuilder.BuildModel(demo.OutputDirectory, run, out RunSummary summary);
+        var reference = ClassTable.Compute(rows, run.Config.Dataset.Classes.Count); // Microsoft.Data.Analysis over all rows at once
+        var streamed = summary.Classes();
+        Assert.Equal(reference.Count, streamed.Count);
+        for (int k = 0; k < reference.Count; k++)
+        {
+            Assert.Equal(reference[k].Count, streamed[k].Count);
+            Assert.Equal(reference[k].Flagged, streamed[k].Flagged);
+            Assert.Equal(reference[k].RightForWrongReason, streamed[k].RightForWrongReason);
+            foreach ((double? a, double? b) in new[]
+            {
+                (reference[k].Accuracy, streamed[k].Accuracy), (reference[k].MeanPredLift, streamed[k].MeanPredLift),
+                (reference[k].MedianPredLift, streamed[k].MedianPredLift), (reference[k].MeanTrueLift, streamed[k].MeanTrueLift),
+                (reference[k].MeanTrueEnergy, streamed[k].MeanTrueEnergy), (reference[k].OffObjectRate, streamed[k].OffObjectRate),
+            })
+            {
+                Assert.Equal(a.HasValue, b.HasValue);
+                Assert.Equal(a ?? 0, b ?? 0, 9);
+            }
+        }
+        // The bounded heap keeps exactly the worst galleryMax flagged rows, in order.
+        var expected = rows.Where(r => r.Flagged == true).OrderBy(r => r.PredEnergyLift ?? -1).ThenBy(r => r.Row).Take(run.Config.Report.GalleryMax).Select(r => r.Row);
+        Assert.Equal(expected, summary.FlaggedGallery().Select(g => g.Row.Row));
+    }
+
+    [Fact]
+    public void ResultsRewrittenByDuckDb_RenderTheSameReport()
+    {
+        string copy = RewrittenByDuckDb();
+        RunManifest run = RunManifest.Load(Path.Combine(copy, "run.json"));
+        ReportModel original = ReportBuilder.BuildModel(demo.OutputDirectory, run);
+        ReportModel rewritten = ReportBuilder.BuildModel(copy, run);
+        Assert.Equal(original.Headline, rewritten.Headline);
+        Assert.Equal(original.Classes, rewritten.Classes);
+        Assert.Equal(original.Flagged.Select(c => c.SampleId), rewritten.Flagged.Select(c => c.SampleId));
+        Assert.All(rewritten.Flagged, c => Assert.StartsWith("data:image/jpeg;base64,", c.PredUri, StringComparison.Ordinal)); // maps read back
+
+        string html = File.ReadAllText(ReportBuilder.Render(copy, null));
+        Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SummaryJsonAndPerClassCsv_CarryTheReportsFigures()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(demo.OutputDirectory, "summary.json")));
+        var root = doc.RootElement;
+        Assert.Equal(SummaryWriter.SchemaVersion, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(demo.Run.RunId, root.GetProperty("runId").GetString());
+        Assert.Equal("complete", root.GetProperty("status").GetString());
+        long flagged = Convert.ToInt64(Duck.Query($"SELECT count(*) FILTER (WHERE flagged) AS n FROM {Duck.Results(demo.OutputDirectory)}")[0]["n"]);
+        Assert.Equal(flagged, root.GetProperty("headline").GetProperty("flagged").GetInt64());
+        Assert.Equal(demo.Options.Dataset.Classes.Count, root.GetProperty("classes").GetArrayLength());
+        Assert.Equal(0, root.GetProperty("gates").GetArrayLength());
+
+        string[] lines = File.ReadAllLines(Path.Combine(demo.OutputDirectory, "per_class.csv"));
+        Assert.Equal(string.Join(',', SummaryWriter.PerClassColumns), lines[0]);
+        Assert.Equal(demo.Options.Dataset.Classes.Count + 1, lines.Length);
+        var perClass = Duck.Query($"SELECT sum(samples)::BIGINT AS n, sum(flagged)::BIGINT AS f FROM read_csv('{Path.Combine(demo.OutputDirectory, "per_class.csv")}')")[0];
+        Assert.Equal(demo.Run.Counts.Audited, Convert.ToInt64(perClass["n"]));
+        Assert.Equal(flagged, Convert.ToInt64(perClass["f"]));
+    }
+
+    [Fact]
+    public void ResultsLackingContractColumns_AreOneClearError()
+    {
+        string copy = RewrittenByDuckDb("* EXCLUDE (flagged, pred_energy_lift)");
+        var ex = Assert.Throws<ConfigException>(() => ReportBuilder.Render(copy, null));
+        Assert.Contains("pred_energy_lift", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("flagged", ex.Message, StringComparison.Ordinal);
+    }
+}
