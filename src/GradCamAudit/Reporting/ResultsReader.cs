@@ -1,7 +1,6 @@
 using GradCamAudit.Options;
 using Parquet;
 using Parquet.Schema;
-using Parquet.Serialization;
 
 namespace GradCamAudit.Reporting;
 
@@ -120,36 +119,101 @@ public static class ResultsReader
         return rows;
     }
 
-    /// <summary>The maps of the wanted sample ids, reading only the row groups they are in.</summary>
+    /// <summary>
+    /// The maps of the wanted sample ids, reading only the row groups they are in, and in those only the sample_id and
+    /// the two list columns, at the column level (values plus repetition levels: a level of 0 starts a row's list), so
+    /// no row group is ever materialised as objects.
+    /// </summary>
     public static Dictionary<string, ReportMaps> ReadMaps(IReadOnlyDictionary<RowOrigin, HashSet<string>> wanted)
     {
         var maps = new Dictionary<string, ReportMaps>(StringComparer.Ordinal);
         foreach (var group in wanted.GroupBy(w => w.Key.File))
         {
-            using var stream = File.OpenRead(group.Key);
-            foreach ((RowOrigin origin, HashSet<string> ids) in group)
+            ParquetReader reader = ParquetReader.CreateAsync(group.Key).GetAwaiter().GetResult();
+            try
             {
-                stream.Position = 0;
-                var data = ParquetSerializer.DeserializeUntypedAsync(stream, new ParquetOptions(), origin.RowGroup).GetAwaiter().GetResult();
-                foreach (IDictionary<string, object> row in data.Data)
-                {
-                    string id = Convert.ToString(row["sample_id"], System.Globalization.CultureInfo.InvariantCulture) ?? "";
-                    if (ids.Contains(id))
-                    {
-                        maps[id] = new ReportMaps { SampleId = id, PredCam = Floats(row.TryGetValue("pred_cam", out object? p) ? p : null), TrueCam = Floats(row.TryGetValue("true_cam", out object? t) ? t : null) };
-                    }
-                }
+                ReadMapsOfFile(reader, group, maps);
+            }
+            finally
+            {
+                reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
         }
         return maps;
     }
 
-    private static float[] Floats(object? value) => value switch
+    private static void ReadMapsOfFile(ParquetReader reader, IEnumerable<KeyValuePair<RowOrigin, HashSet<string>>> group, Dictionary<string, ReportMaps> maps)
     {
-        float[] f => f,
-        System.Collections.IEnumerable e => e.Cast<object?>().Select(v => Convert.ToSingle(v ?? 0f, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
-        _ => [],
-    };
+        {
+            var top = reader.Schema.Fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+            if (top.GetValueOrDefault("pred_cam") is not ListField predList || top.GetValueOrDefault("true_cam") is not ListField trueList
+                || predList.Item is not DataField predItem || trueList.Item is not DataField trueItem || top["sample_id"] is not DataField idField)
+            {
+                return; // no maps in this file: the cards show the image and scores only
+            }
+            foreach ((RowOrigin origin, HashSet<string> ids) in group)
+            {
+                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(origin.RowGroup);
+                int n = (int)rg.RowCount;
+                string?[] sampleIds = ReadStrings(rg, idField, n).GetAwaiter().GetResult();
+                // An upper bound of the values in a list column chunk: every map's cells, plus one slot per row for an empty or null list.
+                double?[] heights = ReadNumbers(rg, (DataField)top["cam_height"], n).GetAwaiter().GetResult();
+                double?[] widths = ReadNumbers(rg, (DataField)top["cam_width"], n).GetAwaiter().GetResult();
+                int capacity = n + (int)heights.Zip(widths).Sum(p => (p.First ?? 0) * (p.Second ?? 0));
+                float[][] predCams = ReadLists(rg, predItem, sampleIds, ids, capacity);
+                float[][] trueCams = ReadLists(rg, trueItem, sampleIds, ids, capacity);
+                for (int i = 0; i < sampleIds.Length; i++)
+                {
+                    if (sampleIds[i] is string id && ids.Contains(id))
+                    {
+                        maps[id] = new ReportMaps { SampleId = id, PredCam = predCams[i], TrueCam = trueCams[i] };
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>One list column of a row group, split into rows by its repetition levels; only the wanted rows' lists are kept.</summary>
+    private static float[][] ReadLists(ParquetRowGroupReader rg, DataField item, string?[] sampleIds, HashSet<string> keep, int capacity)
+    {
+        var values = new float[capacity];
+        var definitions = new int[capacity];
+        var levels = new int[capacity];
+        Array.Fill(levels, -1); // slots the reader does not fill keep -1: the end of the chunk
+        rg.ReadRawAsync<float>(item, values.AsMemory(), definitions.AsMemory(), levels.AsMemory()).AsTask().GetAwaiter().GetResult();
+        int count = Array.IndexOf(levels, -1) is int end and >= 0 ? end : capacity;
+        int defined = count == 0 ? 0 : definitions.AsSpan(0, count).ToArray().Max(); // the element's level: lower ones are empty or null lists
+        int next = 0;
+        var lists = new float[sampleIds.Length][];
+        int row = -1;
+        List<float>? current = null;
+        for (int v = 0; v < count; v++)
+        {
+            if (levels[v] == 0)
+            {
+                if (row >= 0 && current != null)
+                {
+                    lists[row] = [.. current];
+                }
+                row++;
+                current = row < sampleIds.Length && sampleIds[row] is string id && keep.Contains(id) ? [] : null;
+            }
+            if (definitions[v] == defined)
+            {
+                float value = values[next++];
+                current?.Add(value);
+            }
+        }
+        if (row >= 0 && row < lists.Length && current != null)
+        {
+            lists[row] = [.. current];
+        }
+        for (int i = 0; i < lists.Length; i++)
+        {
+            lists[i] ??= [];
+        }
+        return lists;
+    }
 
     private static async Task<string?[]> ReadStrings(ParquetRowGroupReader rg, DataField field, int n)
     {
