@@ -4,15 +4,18 @@ using GradCamAudit.Data;
 
 namespace GradCamAudit.Demo;
 
-/// <summary>One synthetic sample: RGB pixels (HWC), its exact object mask, and whether it carries the marker.</summary>
-public sealed record DemoSample(int Label, byte[] Rgb, byte[] Mask, bool Marker);
+/// <summary>One synthetic sample: RGB pixels (HWC), its exact object mask, and whether it carries the marker or sits on the dotted texture.</summary>
+public sealed record DemoSample(int Label, byte[] Rgb, byte[] Mask, bool Marker, bool Texture = false);
 
 /// <summary>
 /// The embedded demo: coloured shapes on textured backgrounds, drawn with integer arithmetic only (no
 /// anti-aliasing, no floating-point trigonometry), so every machine produces identical pixels from a seed.
-/// The planted shortcut: in the training split, <see cref="ShortcutClass"/> almost always carries a small
-/// checkerboard marker in the bottom-right corner and the other classes never do. The audit split has clean
-/// samples (no marker) and "trap" samples of the other classes that carry the marker.
+/// Two planted shortcuts. A local one: in the training split <see cref="ShortcutClass"/> almost always carries a small
+/// checkerboard marker in the bottom-right corner, and the other classes never do. A diffuse one: <see cref="TextureClass"/>
+/// almost always sits on a dotted background texture (a grid of light dots over the whole image), and the other classes
+/// never do: the model learns the background, not the object (the water, not the bird). The audit split has clean
+/// samples, "trap" samples of the other classes that carry the marker, and "texture-trap" samples of the other
+/// classes on the dotted texture.
 /// </summary>
 public static class DemoDataset
 {
@@ -21,18 +24,22 @@ public static class DemoDataset
     public const int MarkerY = 54;
     public const int MarkerSize = 8;
     public const string ShortcutClass = "triangle";
+    public const string TextureClass = "square";
+    public const int TexturePeriod = 6;
 
     public static IReadOnlyList<string> Classes { get; } = ["circle", "square", "triangle", "cross"];
 
     public static int ShortcutIndex => 2;
+
+    public static int TextureIndex => 1;
 
     private static readonly byte[][] ShapePalette =
     [
         [230, 60, 50], [60, 200, 80], [70, 110, 240], [240, 200, 40], [200, 80, 220], [40, 210, 210], [250, 140, 30],
     ];
 
-    /// <summary>Draws one sample. <paramref name="marker"/> stamps the corner checkerboard.</summary>
-    public static DemoSample Draw(SplitMix64 rng, int label, bool marker)
+    /// <summary>Draws one sample. <paramref name="marker"/> stamps the corner checkerboard; <paramref name="texture"/> lays light dots over the background.</summary>
+    public static DemoSample Draw(SplitMix64 rng, int label, bool marker, bool texture = false)
     {
         var rgb = new byte[Size * Size * 3];
         var mask = new byte[Size * Size];
@@ -47,9 +54,10 @@ public static class DemoDataset
                 byte[] c = ((((ax * x) + (ay * y) + 1000) / period) & 1) == 0 ? c0 : c1;
                 int noise = rng.Int(-12, 13);
                 int p = ((y * Size) + x) * 3;
+                bool dot = texture && x % TexturePeriod < 2 && y % TexturePeriod < 2;
                 for (int k = 0; k < 3; k++)
                 {
-                    rgb[p + k] = (byte)Math.Clamp(c[k] + noise, 0, 255);
+                    rgb[p + k] = (byte)Math.Clamp((dot ? 200 : c[k]) + noise, 0, 255);
                 }
             }
         }
@@ -89,7 +97,7 @@ public static class DemoDataset
                 }
             }
         }
-        return new DemoSample(label, rgb, mask, marker);
+        return new DemoSample(label, rgb, mask, marker, texture);
     }
 
     /// <summary>Point-in-shape test in integer arithmetic, relative to the centre, for half-size r.</summary>
@@ -102,7 +110,10 @@ public static class DemoDataset
         _ => throw new ArgumentOutOfRangeException(nameof(label)),
     };
 
-    /// <summary>The training split: the shortcut class carries the marker with probability 97%, the others never.</summary>
+    /// <summary>
+    /// The training split: the shortcut class carries the marker with probability 97%, the texture class sits on the
+    /// dotted texture with probability 97%, the others never get either.
+    /// </summary>
     public static IEnumerable<DemoSample> TrainingSplit(int perClass, ulong seed = 20261125)
     {
         var rng = new SplitMix64(seed);
@@ -111,13 +122,17 @@ public static class DemoDataset
             for (int label = 0; label < Classes.Count; label++)
             {
                 bool marker = label == ShortcutIndex && rng.Int(0, 100) < 97;
-                yield return Draw(rng, label, marker);
+                bool texture = label == TextureIndex && rng.Int(0, 100) < 97;
+                yield return Draw(rng, label, marker, texture);
             }
         }
     }
 
-    /// <summary>The audit split: <paramref name="cleanPerClass"/> clean samples per class, then trap samples (other classes with the marker).</summary>
-    public static IEnumerable<(string Group, DemoSample Sample)> AuditSplit(int cleanPerClass, int trapPerClass, ulong seed = 7)
+    /// <summary>
+    /// The audit split: <paramref name="cleanPerClass"/> clean samples per class, then trap samples (other classes with
+    /// the marker), then texture traps (other classes on the dotted texture).
+    /// </summary>
+    public static IEnumerable<(string Group, DemoSample Sample)> AuditSplit(int cleanPerClass, int trapPerClass, ulong seed = 7, int texturePerClass = 30)
     {
         var rng = new SplitMix64(seed);
         for (int i = 0; i < cleanPerClass; i++)
@@ -137,6 +152,16 @@ public static class DemoDataset
                 }
             }
         }
+        for (int i = 0; i < texturePerClass; i++)
+        {
+            for (int label = 0; label < Classes.Count; label++)
+            {
+                if (label != TextureIndex)
+                {
+                    yield return ("texture-trap", Draw(rng, label, marker: false, texture: true));
+                }
+            }
+        }
     }
 
     /// <summary>Writes the audit split as PNGs plus manifest.csv (image,label,mask,id,group,marker) under <paramref name="directory"/>.</summary>
@@ -151,7 +176,7 @@ public static class DemoDataset
             string id = string.Create(CultureInfo.InvariantCulture, $"{group}-{n:D4}");
             WritePng(Path.Combine(directory, "images", id + ".png"), s.Rgb, 3);
             WritePng(Path.Combine(directory, "masks", id + ".png"), s.Mask.Select(v => (byte)(v * 255)).ToArray(), 1);
-            manifest.Append(CultureInfo.InvariantCulture, $"{id},images/{id}.png,{Classes[s.Label]},masks/{id}.png,{group},{(s.Marker ? "corner" : "none")}\n");
+            manifest.Append(CultureInfo.InvariantCulture, $"{id},images/{id}.png,{Classes[s.Label]},masks/{id}.png,{group},{(s.Marker ? "corner" : s.Texture ? "texture" : "none")}\n");
             n++;
         }
         File.WriteAllText(Path.Combine(directory, "manifest.csv"), manifest.ToString());

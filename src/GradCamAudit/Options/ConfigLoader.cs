@@ -145,7 +145,7 @@ public static class ConfigLoader
             }
             int workers = a.Int("decodeWorkers", 0, 0, 256);
             int prefetch = a.Int("prefetchBatches", 4, 1, 256);
-            double lift = a.Double("offObjectLiftThreshold", 1.0, 0, 1e6);
+            double lift = a.Double("offObjectLiftThreshold", 1.25, 0, 1e6);
             double tol = a.Double("pointingTolerancePx", 15.0, 0, 1e4);
             double q = a.Double("iouTopFraction", 0.15, 1e-6, 1.0);
             int partRows = a.Int("partRows", 2_000, 1, 10_000_000);

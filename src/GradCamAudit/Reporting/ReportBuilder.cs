@@ -183,6 +183,7 @@ public static class ReportBuilder
             notes.Add($"{summary.EmptyMasks} samples have an empty mask: they are audited, but their mask metrics and flags are empty (null).");
         }
         string verdict = Verdict(summary, classes);
+        IReadOnlyList<LiftHistogram> byClass = summary.LiftByClass;
         var headline = new Headline(run.Counts.ManifestRows, run.Counts.Errors, audited, Pct(audited == 0 ? null : (double)summary.Correct / audited),
             summary.Flagged, summary.RightForWrongReason, summary.OffObject,
             F(summary.MeanLiftCorrect), F(summary.MeanLiftWrong), summary.EmptyMasks, verdict);
@@ -192,7 +193,11 @@ public static class ReportBuilder
             run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold);
         return new ReportModel(header, headline, classRows, confusion,
             flagged.Select(g => Item(g.Row)).ToList(), (int)summary.Flagged, rfwr.Select(g => Item(g.Row)).ToList(), (int)summary.RightForWrongReason,
-            ReadErrors(runDirectory), notes);
+            ReadErrors(runDirectory), notes,
+            LiftHistogram.Svg([("correct", "#2e7d32", summary.LiftCorrect), ("misclassified", "#c62828", summary.LiftWrong)], cfg.Audit.OffObjectLiftThreshold, 640, 170,
+                "predicted-class energy lift, correct (green) and misclassified (red) samples"),
+            classes.Select((name, k) => new KeyValue(name, LiftHistogram.Svg([(name, "#37474f", byClass[k])], cfg.Audit.OffObjectLiftThreshold, 320, 110,
+                $"predicted-class energy lift of true class {name}"))).ToList());
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)
@@ -206,10 +211,19 @@ public static class ReportBuilder
             return "Attention is on the object for every sample with a mask.";
         }
         string text = $"{summary.Flagged} misclassified samples look away from the object (flagged) and {summary.RightForWrongReason} correct ones are right for the wrong reason.";
-        var top = summary.FlaggedByPrediction.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).FirstOrDefault();
-        if (top.Value * 2 > summary.Flagged)
+        // A class that draws a large share of the flagged predictions is a shortcut suspect; there can be several
+        // (a local marker for one class, a background texture for another).
+        var suspects = summary.FlaggedByPrediction
+            .Where(kv => kv.Value >= 3 && kv.Value * 4 >= summary.Flagged)
+            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).ToList();
+        if (suspects.Count == 1)
         {
-            text += $" {top.Value} of the {summary.Flagged} flagged samples are predicted as '{classes[top.Key]}': look for a shortcut feature of that class.";
+            text += $" {suspects[0].Value} of the {summary.Flagged} flagged samples are predicted as '{classes[suspects[0].Key]}': look for a shortcut feature of that class.";
+        }
+        else if (suspects.Count > 1)
+        {
+            string list = string.Join(" and ", suspects.Select((kv, i) => $"{kv.Value}{(i == 0 ? " are predicted" : "")} as '{classes[kv.Key]}'"));
+            text += $" Of the {summary.Flagged} flagged samples, {list}: look for a shortcut feature of each of these classes.";
         }
         return text;
     }

@@ -11,7 +11,9 @@ public sealed record ReportModel(
     IReadOnlyList<GalleryItem> RightForWrongReason,
     int RightForWrongReasonTotal,
     IReadOnlyList<ErrorSummary> Errors,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes,
+    string LiftChart = "",
+    IReadOnlyList<KeyValue>? ClassLiftCharts = null);
 
 public sealed record RunHeader(string RunId, string Name, string ToolVersion, string Finished, string Device, string Model, string TargetLayer,
     string CamSize, string InputSize, string WeightsSha256, string ConfigSha256, string Manifest, string Duration, string Throughput, double OffObjectThreshold);

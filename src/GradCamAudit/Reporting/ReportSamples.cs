@@ -16,6 +16,8 @@ public static class ReportSamples
             new ConfusionMatrix(names, names.Select((n, t) => new ConfusionRow(n, names.Select((_, p) => new ConfusionCell(1, 0.5, p == t)).ToList())).ToList()),
             [Card("s1", 1)], 1, [Card("s2", 2)], 1,
             [new ErrorSummary("image_missing", 1)],
-            ["note"]);
+            ["note"],
+            "<svg></svg>",
+            [new KeyValue("a", "<svg></svg>")]);
     }
 }

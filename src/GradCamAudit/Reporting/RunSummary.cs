@@ -18,10 +18,18 @@ public sealed class RunSummary
     private double liftWrongSum;
     private long liftWrongCount;
 
+    /// <summary>Predicted-class lift of correct samples, of misclassified ones, and per true class.</summary>
+    public LiftHistogram LiftCorrect { get; } = new();
+
+    public LiftHistogram LiftWrong { get; } = new();
+
+    public IReadOnlyList<LiftHistogram> LiftByClass { get; private set; } = [];
+
     public RunSummary(int classCount, int galleryMax)
     {
         this.classCount = classCount;
         perClass = Enumerable.Range(0, classCount).Select(_ => new ClassAccumulator()).ToArray();
+        LiftByClass = Enumerable.Range(0, classCount).Select(_ => new LiftHistogram()).ToArray();
         Confusion = new long[classCount, classCount];
         flagged = new BoundedWorst(galleryMax);
         rightForWrongReason = new BoundedWorst(Math.Max(0, galleryMax / 2));
@@ -61,6 +69,8 @@ public sealed class RunSummary
         perClass[r.TrueLabel].Add(r);
         if (r.PredEnergyLift is double lift)
         {
+            (r.Correct ? LiftCorrect : LiftWrong).Add(lift);
+            LiftByClass[r.TrueLabel].Add(lift);
             if (r.Correct)
             {
                 (liftCorrectSum, liftCorrectCount) = (liftCorrectSum + lift, liftCorrectCount + 1);

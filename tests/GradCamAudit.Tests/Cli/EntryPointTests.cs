@@ -59,9 +59,10 @@ public sealed class EntryPointTests
         (int code, _, string dom) = Run("chromium", [.. common, "--dump-dom", "file://" + report], 120);
         Assert.Equal(0, code);
         Assert.Contains("id=\"flagged-gallery\"", dom, StringComparison.Ordinal);
-        Assert.Contains("predicted as 'triangle'", dom, StringComparison.Ordinal);
+        Assert.Contains("as 'triangle'", dom, StringComparison.Ordinal);
+        Assert.Contains("as 'square'", dom, StringComparison.Ordinal);
         // The browser parsed the whole page: every section, the last script, the closing tags.
-        foreach (string section in new[] { "headline", "classes", "confusion", "flagged", "rfwr", "errors" })
+        foreach (string section in new[] { "headline", "lift", "classes", "confusion", "flagged", "rfwr", "errors" })
         {
             Assert.Contains($"<section id=\"{section}\">", dom, StringComparison.Ordinal);
         }

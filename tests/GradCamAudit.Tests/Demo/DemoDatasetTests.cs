@@ -20,7 +20,7 @@ public sealed class DemoDatasetTests
             Assert.Equal(decoder.DecodeImage(Path.Combine(committed, "images", name)), decoder.DecodeImage(file));
             Assert.Equal(decoder.DecodeMask(Path.Combine(committed, "masks", name)), decoder.DecodeMask(Path.Combine(dir, "masks", name)));
         }
-        Assert.Equal(250, n);
+        Assert.Equal(340, n);
     }
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         Assert.Equal(counts["n"], counts["rows"]);
         Assert.Equal(counts["n"], counts["ids"]);
         Assert.Equal(manifestRows, demo.Run.Counts.ManifestRows);
-        Assert.Equal(250, manifestRows);
+        Assert.Equal(340, manifestRows);
     }
 
     [Fact]
@@ -117,8 +117,18 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         });
         Assert.True(exposed >= 0.8 * shortcut.Count, $"{exposed} of {shortcut.Count} shortcut predictions are flagged with more CAM mass on the marker than on the shape");
 
+        // The diffuse shortcut: other classes on the dotted background are predicted as the texture class with the
+        // attention spread over the background (off-object at the default threshold).
+        var textureTraps = rows.Where(r => (string)r["group"]! == "texture-trap").ToList();
+        Assert.Equal(90, textureTraps.Count);
+        Assert.All(textureTraps, r => Assert.Equal("texture", (string)r["marker"]!));
+        var onTexture = textureTraps.Where(r => (string)r["pred_name"]! == DemoDataset.TextureClass).ToList();
+        Assert.True(onTexture.Count >= 0.7 * textureTraps.Count, $"{onTexture.Count} of {textureTraps.Count} texture traps predicted as the texture class");
+        int textureFlagged = onTexture.Count(r => (bool?)r["flagged"] == true);
+        Assert.True(textureFlagged >= 0.8 * onTexture.Count, $"{textureFlagged} of {onTexture.Count} texture-class predictions on texture traps are flagged");
+
         var cleanCorrect = rows.Where(r => (string)r["group"]! == "clean" && (bool)r["correct"]!).ToList();
-        Assert.True(cleanCorrect.Count >= 120, $"only {cleanCorrect.Count} clean samples correct");
+        Assert.True(cleanCorrect.Count >= 100, $"only {cleanCorrect.Count} clean samples correct");
         int off = cleanCorrect.Count(r => (bool?)r["off_object"] == true);
         Assert.True(off <= 0.1 * cleanCorrect.Count, $"{off} of {cleanCorrect.Count} correct clean samples are off-object");
     }
@@ -130,7 +140,7 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         string html = System.Text.Encoding.UTF8.GetString(bytes);
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
         Assert.True(bytes.Length < 600_000, $"the demo report should be a few hundred KB, is {bytes.Length:N0} bytes");
-        foreach (string section in new[] { "headline", "classes", "confusion", "flagged", "rfwr", "errors" })
+        foreach (string section in new[] { "headline", "lift", "classes", "confusion", "flagged", "rfwr", "errors" })
         {
             Assert.Contains($"<section id=\"{section}\">", html, StringComparison.Ordinal);
         }
@@ -149,7 +159,10 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         Assert.Equal(rfwrCards, Count(rfwrPart, "<div class=\"card\""));
         Assert.Contains($"({flagged}, worst first, first {flaggedCards} shown)", flaggedPart, StringComparison.Ordinal);
         Assert.Equal(3 * (flaggedCards + rfwrCards), Count(html, "src=\"data:image/jpeg;base64,"));
-        Assert.Contains("predicted as &#39;triangle&#39;", html, StringComparison.Ordinal);
+        // The verdict names both planted shortcut classes.
+        string verdict = Between(html, "<p class=\"verdict\">", "</p>");
+        Assert.Contains("&#39;triangle&#39;", verdict, StringComparison.Ordinal);
+        Assert.Contains("&#39;square&#39;", verdict, StringComparison.Ordinal);
         Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<link", html, StringComparison.Ordinal);
