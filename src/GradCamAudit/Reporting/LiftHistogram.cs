@@ -57,7 +57,7 @@ public sealed class LiftHistogram
         }
         double tx = left + (Math.Min(threshold, Max) / Step * barW);
         sb.Append(CultureInfo.InvariantCulture, $"<line class=\"threshold\" x1=\"{F(tx)}\" y1=\"{top - 4}\" x2=\"{F(tx)}\" y2=\"{F(top + plotH)}\" stroke=\"#b3261e\" stroke-dasharray=\"4 3\"/>");
-        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(tx + 3)}\" y=\"{top - 5}\" font-size=\"10\" fill=\"#b3261e\">off-object below {F(threshold)}</text>");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(tx + 3)}\" y=\"{top - 5}\" font-size=\"10\" fill=\"#b3261e\">off-object below {threshold.ToString("0.###", CultureInfo.InvariantCulture)}</text>");
         sb.Append(CultureInfo.InvariantCulture, $"<text x=\"2\" y=\"{top + 6}\" font-size=\"10\" fill=\"#6b7280\">{peak}</text>");
         sb.Append("</svg>");
         return sb.ToString();

@@ -10,8 +10,10 @@ public sealed class RunSummary
 {
     private readonly int classCount;
     private readonly ClassAccumulator[] perClass;
-    private readonly BoundedWorst flagged;
-    private readonly BoundedWorst rightForWrongReason;
+    private readonly Dictionary<int, BoundedWorst> flagged = [];
+    private readonly Dictionary<int, BoundedWorst> rightForWrongReason = [];
+    private readonly int flaggedCap;
+    private readonly int rfwrCap;
     private readonly Dictionary<int, long> flaggedByPrediction = [];
     private double liftCorrectSum;
     private long liftCorrectCount;
@@ -31,8 +33,8 @@ public sealed class RunSummary
         perClass = Enumerable.Range(0, classCount).Select(_ => new ClassAccumulator()).ToArray();
         LiftByClass = Enumerable.Range(0, classCount).Select(_ => new LiftHistogram()).ToArray();
         Confusion = new long[classCount, classCount];
-        flagged = new BoundedWorst(galleryMax);
-        rightForWrongReason = new BoundedWorst(Math.Max(0, galleryMax / 2));
+        flaggedCap = galleryMax;
+        rfwrCap = Math.Max(0, galleryMax / 2);
     }
 
     public long Audited { get; private set; }
@@ -84,21 +86,51 @@ public sealed class RunSummary
         {
             Flagged++;
             flaggedByPrediction[r.PredLabel] = flaggedByPrediction.GetValueOrDefault(r.PredLabel) + 1;
-            flagged.Offer(r, origin);
+            Heap(flagged, r.PredLabel, flaggedCap).Offer(r, origin);
         }
         if (r.RightForWrongReason == true)
         {
             RightForWrongReason++;
-            rightForWrongReason.Offer(r, origin);
+            Heap(rightForWrongReason, r.PredLabel, rfwrCap).Offer(r, origin);
         }
     }
 
     public IReadOnlyList<ClassTable.Stats> Classes() => perClass.Select((c, k) => c.Stats(k)).ToArray();
 
-    /// <summary>The flagged gallery, worst (lowest predicted-class lift, then row) first.</summary>
-    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> FlaggedGallery() => flagged.Sorted();
+    /// <summary>
+    /// The flagged gallery: worst first (lowest predicted-class lift, then row) within each predicted class, the classes
+    /// taken in turn (round robin, most flagged class first), so that every shortcut suspect shows up in the first cards
+    /// rather than the worst one filling the cap. Bounded: one heap of the cap per predicted class.
+    /// </summary>
+    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> FlaggedGallery() => Interleave(flagged, flaggedCap);
 
-    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> RightForWrongReasonGallery() => rightForWrongReason.Sorted();
+    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> RightForWrongReasonGallery() => Interleave(rightForWrongReason, rfwrCap);
+
+    private static BoundedWorst Heap(Dictionary<int, BoundedWorst> heaps, int key, int capacity)
+    {
+        if (!heaps.TryGetValue(key, out BoundedWorst? heap))
+        {
+            heaps[key] = heap = new BoundedWorst(capacity);
+        }
+        return heap;
+    }
+
+    private static List<(ReportRow Row, RowOrigin Origin)> Interleave(Dictionary<int, BoundedWorst> heaps, int cap)
+    {
+        var lists = heaps.OrderByDescending(kv => kv.Value.Offered).ThenBy(kv => kv.Key).Select(kv => kv.Value.Sorted()).ToList();
+        var result = new List<(ReportRow Row, RowOrigin Origin)>(cap);
+        for (int rank = 0; result.Count < cap && lists.Any(l => l.Count > rank); rank++)
+        {
+            foreach (var list in lists.Where(l => l.Count > rank))
+            {
+                if (result.Count < cap)
+                {
+                    result.Add(list[rank]);
+                }
+            }
+        }
+        return result;
+    }
 
     private sealed class ClassAccumulator
     {
@@ -157,8 +189,11 @@ public sealed class RunSummary
         private readonly PriorityQueue<(ReportRow, RowOrigin), (double Lift, long Row)> heap =
             new(Comparer<(double Lift, long Row)>.Create((a, b) => b.CompareTo(a)));
 
+        public long Offered { get; private set; }
+
         public void Offer(ReportRow r, RowOrigin origin)
         {
+            Offered++;
             if (capacity == 0)
             {
                 return;

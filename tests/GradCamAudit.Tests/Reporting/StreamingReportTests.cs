@@ -49,9 +49,13 @@ public sealed class StreamingReportTests(DemoRunFixture demo) : IClassFixture<De
                 Assert.Equal(a ?? 0, b ?? 0, 9);
             }
         }
-        // The bounded heap keeps exactly the worst galleryMax flagged rows, in order.
-        var expected = rows.Where(r => r.Flagged == true).OrderBy(r => r.PredEnergyLift ?? -1).ThenBy(r => r.Row).Take(run.Config.Report.GalleryMax).Select(r => r.Row);
+        // The bounded heaps keep the worst flagged rows of each predicted class, taken in turn (most flagged class first).
+        var byClass = rows.Where(r => r.Flagged == true).GroupBy(r => r.PredLabel).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
+            .Select(g => g.OrderBy(r => r.PredEnergyLift ?? -1).ThenBy(r => r.Row).ToList()).ToList();
+        var expected = Enumerable.Range(0, byClass.Max(l => l.Count)).SelectMany(rank => byClass.Where(l => l.Count > rank).Select(l => l[rank].Row))
+            .Take(run.Config.Report.GalleryMax);
         Assert.Equal(expected, summary.FlaggedGallery().Select(g => g.Row.Row));
+        Assert.True(byClass.Count >= 2, "the demo flags two shortcut classes");
     }
 
     [Fact]
