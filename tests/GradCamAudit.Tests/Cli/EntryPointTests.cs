@@ -45,6 +45,33 @@ public sealed class EntryPointTests
     }
 
     [Fact]
+    public void LogFormatJson_WritesOneJsonObjectPerLine_AndFailuresToo()
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "gradcam-audit.dll");
+        string output = TestPaths.NewTempDir("jsonlog");
+        (int code, string log, _) = Run("dotnet", [cli, "audit", "--config", Path.Combine(TestPaths.Configs, "demo.json"), "--output", output, "--overwrite", "--limit", "8", "--log-format", "json"], 300);
+        Assert.True(code == 0, log);
+        string[] lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        foreach (string line in lines)
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            Assert.True(doc.RootElement.TryGetProperty("LogLevel", out _), line);
+        }
+        Assert.Contains(lines, l => l.Contains("\"Audited\":8", StringComparison.Ordinal));
+
+        (code, log, _) = Run("dotnet", [cli, "audit", "--config", Path.Combine(TestPaths.Configs, "demo.json"), "--output", output, "--log-format", "json"], 300);
+        Assert.Equal(Commands.UsageError, code);
+        string error = Assert.Single(log.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        using var e = System.Text.Json.JsonDocument.Parse(error);
+        Assert.Equal("Error", e.RootElement.GetProperty("LogLevel").GetString());
+
+        (code, log, _) = Run("dotnet", [cli, "audit", "--config", Path.Combine(TestPaths.Configs, "demo.json"), "--output", output, "--overwrite", "--limit", "8", "--quiet"], 300);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("info:", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Report_RendersInHeadlessChromium()
     {
         string output = TestPaths.NewTempDir("browser");
