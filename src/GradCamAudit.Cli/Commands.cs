@@ -20,7 +20,7 @@ public static class Commands
     /// <summary>Config or usage error.</summary>
     public const int UsageError = 2;
 
-    /// <summary>A quality gate failed (gates come later).</summary>
+    /// <summary>A quality gate failed.</summary>
     public const int GateFailed = 3;
 
     public static RootCommand Build()
@@ -37,12 +37,13 @@ public static class Commands
         var resume = new Option<bool>("--resume") { Description = "Continue the killed or failed run in the output folder after its last committed part." };
         var auditTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
         var set = new Option<string[]>("--set") { Description = "Override a config key, repeatable: --set audit.batchSize=64 (values read as JSON, else as strings; after GRADCAM_AUDIT__section__key environment variables).", AllowMultipleArgumentsPerToken = false };
+        var auditBaseline = new Option<string?>("--baseline") { Description = "A previous run folder to compare with (comparison.json, comparison.parquet) and gate against." };
         var shard = new Option<string?>("--shard") { Description = "Audit one shard, I/N: rows with (row - 1) mod N == I, into <output>/shard-I-of-N/ ('auto': index and count from the job environment)." };
         var shardIndex = new Option<int?>("--shard-index") { Description = "Shard index I (default: JOB_COMPLETION_INDEX, or SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN)." };
         var shardCount = new Option<int?>("--shard-count") { Description = "Shard count N (default: SLURM_ARRAY_TASK_COUNT or GRADCAM_AUDIT_SHARD_COUNT)." };
         var audit = new Command("audit", "Run the audit and write results/, errors/, errors.csv, run.json and report.html.")
         {
-            config, output, limit, overwrite, resume, auditTemplates, set, shard, shardIndex, shardCount,
+            config, output, limit, overwrite, resume, auditTemplates, set, shard, shardIndex, shardCount, auditBaseline,
         };
         audit.SetAction((pr, ct) => Guard(pr, async log =>
         {
@@ -57,9 +58,25 @@ public static class Commands
                 throw new UsageException($"--limit must be positive, got {n}");
             }
             ShardSpec? part = ShardResolver.Resolve(pr.GetValue(shard), pr.GetValue(shardIndex), pr.GetValue(shardCount), Environment.GetEnvironmentVariable);
-            await CliLogging.WithProgressAsync(log, live: !pr.GetValue(Quiet) && pr.GetValue(LogFormat) != "json", progress =>
-                AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates)), part, progress), log, ct)).ConfigureAwait(false);
+            string? baselineDir = RunFolderOption(pr.GetValue(auditBaseline), "--baseline");
+            RunManifest? finished = null;
+            await CliLogging.WithProgressAsync(log, live: !pr.GetValue(Quiet) && pr.GetValue(LogFormat) != "json", async progress =>
+                finished = await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates)), part, progress), log, ct)
+                    .ConfigureAwait(false)).ConfigureAwait(false);
+            if (baselineDir != null || options.GatesSettings.Any)
+            {
+                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log));
+            }
         }));
+
+        var baseline = new Option<string>("--baseline") { Description = "The earlier run folder.", Required = true };
+        var current = new Option<string>("--current") { Description = "The later run folder (comparison files are written into it).", Required = true };
+        var compare = new Command("compare", "Compare two run folders night over night and evaluate the current run's gates (exit 3 when one fails).") { baseline, current };
+        compare.SetAction((pr, ct) => Guard(pr, log =>
+        {
+            Gate(GradCamAudit.Gates.RunComparer.Run(RunFolderOption(pr.GetValue(current), "--current")!, RunFolderOption(pr.GetValue(baseline), "--baseline"), log));
+        }));
+        root.Subcommands.Add(compare);
 
         var mergeOut = new Option<string>("--output") { Description = "Folder for the merged run.", Required = true };
         var mergeOverwrite = new Option<bool>("--overwrite") { Description = "Replace a previous run in the output folder." };
@@ -186,6 +203,28 @@ public static class Commands
 
     private static Action<string> Lines(ILogger log) => m => log.LogInformation("{Message}", m);
 
+    private static void Gate(IReadOnlyList<GradCamAudit.Gates.GateResult> gates)
+    {
+        var failed = gates.Where(g => g.Failed).ToList();
+        if (failed.Count > 0)
+        {
+            throw new GradCamAudit.Gates.GateFailedException(failed);
+        }
+    }
+
+    private static string? RunFolderOption(string? folder, string option)
+    {
+        if (folder == null)
+        {
+            return null;
+        }
+        if (!File.Exists(Path.Combine(folder, "run.json")))
+        {
+            throw new UsageException($"{option}: '{folder}' is not a run folder (no run.json)");
+        }
+        return Path.GetFullPath(folder);
+    }
+
     private static IEnumerable<KeyValuePair<string, string>> EnvironmentVariables() =>
         Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>().Select(e => new KeyValuePair<string, string>((string)e.Key, (string?)e.Value ?? ""));
 
@@ -214,6 +253,18 @@ public static class Commands
         {
             await body(log).ConfigureAwait(false);
             return Ok;
+        }
+        catch (GradCamAudit.Gates.GateFailedException ex)
+        {
+            if (format == "json")
+            {
+                log.LogError("gates failed: {Message}", ex.Message);
+            }
+            else
+            {
+                await Console.Error.WriteLineAsync("gates failed: " + ex.Message).ConfigureAwait(false);
+            }
+            return GateFailed;
         }
         catch (Exception ex) when (ex is ConfigException or UsageException)
         {

@@ -9,8 +9,12 @@ public sealed record AuditOptions(
     AuditSettings Audit,
     OutputOptions Output,
     ReportOptions Report,
-    ExplainOptions? Explain = null)
+    ExplainOptions? Explain = null,
+    GatesOptions? Gates = null)
 {
+    /// <summary>The gates section (none configured for a run.json written before the section existed).</summary>
+    public GatesOptions GatesSettings => Gates ?? GatesOptions.None;
+
     /// <summary>The explain section (the defaults for a run.json written before the section existed).</summary>
     public ExplainOptions ExplainSettings => Explain ?? ExplainOptions.Default;
 }
@@ -82,3 +86,15 @@ public sealed record OutputOptions(string Directory);
 
 /// <summary>Report section: gallery size and an optional template override directory.</summary>
 public sealed record ReportOptions(int GalleryMax, string? TemplateDirectory);
+
+/// <summary>
+/// Gates section, all limits in percent (5 means 5 points): a rise of the flagged or right-for-the-wrong-reason rate
+/// against the baseline, a minimum on-object rate per true class, a maximum error rate. A gate fails only when the
+/// confidence interval at <paramref name="Confidence"/> lies wholly beyond its limit.
+/// </summary>
+public sealed record GatesOptions(double? MaxFlaggedRateRise, double? MaxRightForWrongReasonRateRise, double? MinOnObjectRate, double? MaxErrorRate, int MinClassSamples, double Confidence)
+{
+    public static GatesOptions None { get; } = new(null, null, null, null, 30, 0.95);
+
+    public bool Any => MaxFlaggedRateRise != null || MaxRightForWrongReasonRateRise != null || MinOnObjectRate != null || MaxErrorRate != null;
+}

@@ -174,6 +174,12 @@ public static class ConfigLoader
                 errors.Add($"explain.metrics: '{metric}' is not one of {string.Join(", ", Scoring.Metrics.MetricCatalogue.Columns)}");
             }
 
+            var g = root.Section("gates", required: false);
+            var gates = new GatesOptions(
+                g.OptionalDouble("maxFlaggedRateRise", 0, 100), g.OptionalDouble("maxRightForWrongReasonRateRise", 0, 100),
+                g.OptionalDouble("minOnObjectRate", 0, 100), g.OptionalDouble("maxErrorRate", 0, 100),
+                g.Int("minClassSamples", 30, 1, 1_000_000), g.Double("confidence", 0.95, 0.5, 0.9999));
+
             var o = root.Section("output", required: false);
             string? configuredOut = o.Path("directory", baseDir, mustExist: false, required: false);
             string maps = o.String("maps", "all");
@@ -205,7 +211,8 @@ public static class ConfigLoader
                     threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout),
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates),
-                new ExplainOptions(methods, targets, metrics, maps));
+                new ExplainOptions(methods, targets, metrics, maps),
+                gates);
         }
     }
 

@@ -127,6 +127,29 @@ internal sealed class JsonSection
         return v;
     }
 
+    /// <summary>An optional number in [min, max]: null when absent.</summary>
+    public double? OptionalDouble(string key, double min, double max)
+    {
+        Record(key, "number", null, min, max);
+        JsonElement e = Get(key);
+        if (e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (e.ValueKind != JsonValueKind.Number)
+        {
+            errors.Add($"{prefix}{key}: expected a number, got {e.GetRawText()}");
+            return null;
+        }
+        double v = e.GetDouble();
+        if (v < min || v > max)
+        {
+            errors.Add($"{prefix}{key}: {v} is out of range [{min}, {max}]");
+            return null;
+        }
+        return v;
+    }
+
     public IReadOnlyList<string>? StringList(string key) => List(key, JsonValueKind.String, x => x.GetString()!, "strings");
 
     public IReadOnlyList<int>? IntList(string key) => List(key, JsonValueKind.Number, x => x.TryGetInt32(out int v) ? v : -1, "integers");

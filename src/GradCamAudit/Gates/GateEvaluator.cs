@@ -1,0 +1,73 @@
+using System.Globalization;
+using GradCamAudit.Options;
+
+namespace GradCamAudit.Gates;
+
+/// <summary>The outcome of one gate: value and limit in percent (points for a difference), the confidence interval, the state.</summary>
+public sealed record GateResult(string Name, string Scope, double? Value, double Limit, string LimitSource, double? Lower, double? Upper, string State, string? Reason)
+{
+    public bool Failed => State == "fail";
+
+    public override string ToString() => State == "not_evaluated"
+        ? $"{Name} ({Scope}): not evaluated, {Reason}"
+        : string.Create(CultureInfo.InvariantCulture, $"{Name} ({Scope}): {State}: {Value:F1} ({Lower:F1} to {Upper:F1} at the configured confidence) against {LimitSource}");
+}
+
+/// <summary>
+/// Evaluates the configured gates. A rate gate fails only when its whole confidence interval lies beyond the limit
+/// (Wilson for one rate, Newcombe's hybrid score interval for a rise against the baseline), so noise in a small class
+/// does not fail a night; classes with fewer than <c>minClassSamples</c> samples are not gated.
+/// </summary>
+public static class GateEvaluator
+{
+    public static IReadOnlyList<GateResult> Evaluate(GatesOptions gates, RunRates current, RunRates? baseline)
+    {
+        var results = new List<GateResult>();
+        double z = Intervals.Z(gates.Confidence);
+        if (gates.MaxErrorRate is double maxError)
+        {
+            long rows = current.Run.Counts.ManifestRows, errors = current.Run.Counts.Errors;
+            (double lo, double hi) = Intervals.Wilson(errors, rows, z);
+            results.Add(new GateResult("maxErrorRate", "overall", rows == 0 ? null : 100.0 * errors / rows, maxError, $"fixed <= {maxError:F1}%",
+                100 * lo, 100 * hi, 100 * lo > maxError ? "fail" : "pass", null));
+        }
+        if (gates.MinOnObjectRate is double minOn)
+        {
+            IReadOnlyList<string> names = current.Run.Config.Dataset.Classes;
+            for (int k = 0; k < current.PerClass.Count; k++)
+            {
+                RateCounts c = current.PerClass[k];
+                if (c.Judged < gates.MinClassSamples)
+                {
+                    results.Add(new GateResult("minOnObjectRate", "class " + names[k], null, minOn, $"fixed >= {minOn:F1}%", null, null, "not_evaluated",
+                        $"{c.Judged} samples with a mask, below gates.minClassSamples = {gates.MinClassSamples}"));
+                    continue;
+                }
+                (double lo, double hi) = Intervals.Wilson(c.Judged - c.OffObject, c.Judged, z);
+                results.Add(new GateResult("minOnObjectRate", "class " + names[k], 100 * c.OnObjectRate, minOn, $"fixed >= {minOn:F1}%", 100 * lo, 100 * hi,
+                    100 * hi < minOn ? "fail" : "pass", null));
+            }
+        }
+        Rise("maxFlaggedRateRise", gates.MaxFlaggedRateRise, c => c.Flagged);
+        Rise("maxRightForWrongReasonRateRise", gates.MaxRightForWrongReasonRateRise, c => c.RightForWrongReason);
+        return results;
+
+        void Rise(string name, double? limit, Func<RateCounts, long> count)
+        {
+            if (limit is not double max)
+            {
+                return;
+            }
+            if (baseline == null)
+            {
+                results.Add(new GateResult(name, "overall", null, max, $"baseline + {max:F1} pp", null, null, "not_evaluated", "no baseline run (audit --baseline DIR or compare)"));
+                return;
+            }
+            RateCounts cur = current.Overall, bas = baseline.Overall;
+            (double lo, double hi) = Intervals.NewcombeDifference(count(cur), cur.Samples, count(bas), bas.Samples, z);
+            double baseRate = 100 * (bas.Rate(count(bas)) ?? 0);
+            results.Add(new GateResult(name, "overall", 100 * ((cur.Rate(count(cur)) ?? 0) - (bas.Rate(count(bas)) ?? 0)), max,
+                string.Create(CultureInfo.InvariantCulture, $"baseline {baseRate:F1}% + {max:F1} pp"), 100 * lo, 100 * hi, 100 * lo > max ? "fail" : "pass", null));
+        }
+    }
+}
