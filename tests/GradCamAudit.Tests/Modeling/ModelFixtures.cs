@@ -12,7 +12,9 @@ public sealed class ModelFixtures
     public ModelFixtures()
     {
         string script = Path.Combine(TestPaths.Fixtures, "models", "make_model_fixtures.py");
-        string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)))[..12];
+        // Keyed on the script and the shared method equations it imports: a change to either makes fresh fixtures.
+        byte[] sources = [.. File.ReadAllBytes(script), .. File.ReadAllBytes(Path.Combine(TestPaths.Fixtures, "methods", "cam_methods.py"))];
+        string hash = Convert.ToHexStringLower(SHA256.HashData(sources))[..12];
         Directory = Path.Combine(Path.GetTempPath(), "gca-model-fixtures", hash);
         if (File.Exists(Path.Combine(Directory, "done")))
         {
