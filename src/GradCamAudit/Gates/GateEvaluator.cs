@@ -33,19 +33,33 @@ public static class GateEvaluator
         }
         if (gates.MinOnObjectRate is double minOn)
         {
+            // One test per class: many simultaneous tests, so the per-class decisions are Holm-corrected (family-wise
+            // error at 1 − confidence, one-sided) and a 200-class model does not fail every night by chance.
             IReadOnlyList<string> names = current.Run.Config.Dataset.Classes;
+            var gated = new List<(int Class, double P)>();
             for (int k = 0; k < current.PerClass.Count; k++)
             {
                 RateCounts c = current.PerClass[k];
-                if (c.Judged < gates.MinClassSamples)
+                if (c.Judged >= gates.MinClassSamples)
                 {
-                    results.Add(new GateResult("minOnObjectRate", "class " + names[k], null, minOn, $"fixed >= {minOn:F1}%", null, null, "not_evaluated",
+                    gated.Add((k, Intervals.BelowLimitPValue(c.Judged - c.OffObject, c.Judged, minOn / 100)));
+                }
+            }
+            bool[] failed = Intervals.Holm(gated.Select(g => g.P).ToArray(), (1 - gates.Confidence) / 2);
+            string source = $"fixed >= {minOn:F1}% (Holm-corrected over {gated.Count} classes)";
+            for (int k = 0; k < current.PerClass.Count; k++)
+            {
+                RateCounts c = current.PerClass[k];
+                int index = gated.FindIndex(g => g.Class == k);
+                if (index < 0)
+                {
+                    results.Add(new GateResult("minOnObjectRate", "class " + names[k], null, minOn, source, null, null, "not_evaluated",
                         $"{c.Judged} samples with a mask, below gates.minClassSamples = {gates.MinClassSamples}"));
                     continue;
                 }
                 (double lo, double hi) = Intervals.Wilson(c.Judged - c.OffObject, c.Judged, z);
-                results.Add(new GateResult("minOnObjectRate", "class " + names[k], 100 * c.OnObjectRate, minOn, $"fixed >= {minOn:F1}%", 100 * lo, 100 * hi,
-                    100 * hi < minOn ? "fail" : "pass", null));
+                results.Add(new GateResult("minOnObjectRate", "class " + names[k], 100 * c.OnObjectRate, minOn, source, 100 * lo, 100 * hi,
+                    failed[index] ? "fail" : "pass", null));
             }
         }
         Rise("maxFlaggedRateRise", gates.MaxFlaggedRateRise, c => c.Flagged);

@@ -51,6 +51,8 @@ public static class RunComparer
             }
         }
         RecordGates(folder, gates);
+        string markdown = MarkdownSummary.Build(current, baseline, gates);
+        RunFolder.WriteAtomic(Path.Combine(folder.Directory, "summary.md"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));
         return gates;
     }
 

@@ -23,6 +23,12 @@ public sealed class GateTests
         Assert.Equal(0.0524, lo, 4);
         Assert.Equal(0.3339, hi, 4);
         Assert.Equal((0.0, 1.0), Intervals.Wilson(0, 0, 1.96));
+        // Exact binomial tails: P(X <= 0 | 10, 0.5) = 1/1024, P(X <= 5 | 10, 0.5) = 638/1024, P(X <= 2 | 3, 0.9) = 1 - 0.9^3.
+        Assert.Equal(1.0 / 1024, Intervals.BelowLimitPValue(0, 10, 0.5), 12);
+        Assert.Equal(638.0 / 1024, Intervals.BelowLimitPValue(5, 10, 0.5), 12);
+        Assert.Equal(1 - (0.9 * 0.9 * 0.9), Intervals.BelowLimitPValue(2, 3, 0.9), 12);
+        Assert.Equal([true, false, false], Intervals.Holm([0.001, 0.03, 0.04], 0.05)); // 0.001 <= 0.05/3; 0.03 > 0.05/2 stops
+        Assert.Equal([true, true, true], Intervals.Holm([0.04, 0.001, 0.02], 0.05)); // 0.001, 0.02 <= 0.05/2, 0.04 <= 0.05
     }
 
     [Fact]
@@ -75,5 +81,74 @@ public sealed class GateTests
         Assert.All(GateEvaluator.Evaluate(gates, Rates(large), null), g => Assert.Equal("fail", g.State));
         var notEvaluated = GateEvaluator.Evaluate(gates with { MaxFlaggedRateRise = 5 }, Rates(large), null).Single(g => g.Name == "maxFlaggedRateRise");
         Assert.Equal("not_evaluated", notEvaluated.State);
+    }
+}
+
+/// <summary>Many classes, many tests: Holm's correction keeps unchanged nights green; suggested gates pass an unchanged night.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class GateFamilyTests
+{
+    [Fact]
+    public void HolmCorrection_UnchangedNightsRarelyFail_UncorrectedMostlyDo_ARealDropIsStillCaught()
+    {
+        (_, string output) = ReferenceRun.Baseline.Value;
+        RunRates real = RunRates.Read(output);
+        var rng = new Random(20261126);
+        var gates = new GatesOptions(null, null, MinOnObjectRate: 90, null, MinClassSamples: 30, Confidence: 0.95);
+        int nights = 200, holmFailures = 0, uncorrectedFailures = 0, caught = 0;
+        for (int night = 0; night < nights; night++)
+        {
+            // 100 classes of 50 samples whose true on-object rate is exactly the limit: every failure is noise.
+            var classes = Enumerable.Range(0, 100).Select(_ => Sample(rng, 50, 0.90)).ToList();
+            RunRates rates = real with { PerClass = classes, Run = real.Run with { Config = real.Run.Config with { Dataset = new DatasetOptions("", Enumerable.Range(0, 100).Select(i => $"c{i}").ToList()) } } };
+            holmFailures += GateEvaluator.Evaluate(gates, rates, null).Any(g => g.Failed) ? 1 : 0;
+            uncorrectedFailures += classes.Any(c => 100 * Intervals.Wilson(c.Judged - c.OffObject, c.Judged, Intervals.Z(0.95)).Upper < 90) ? 1 : 0;
+            // The same night with one class really dropped to 50% on-object.
+            classes[night % 100] = Sample(rng, 50, 0.50);
+            caught += GateEvaluator.Evaluate(gates, rates with { PerClass = classes }, null).Count(g => g.Failed && g.Scope == $"class c{night % 100}") == 1 ? 1 : 0;
+        }
+        Assert.True(holmFailures <= 0.06 * nights, $"{holmFailures} of {nights} unchanged nights failed with Holm's correction");
+        Assert.True(uncorrectedFailures >= 0.5 * nights, $"only {uncorrectedFailures} of {nights} unchanged nights failed uncorrected (expected most)");
+        Assert.True(caught >= 0.95 * nights, $"the dropped class was caught on {caught} of {nights} nights");
+    }
+
+    private static RateCounts Sample(Random rng, int n, double onObject)
+    {
+        int on = Enumerable.Range(0, n).Count(_ => rng.NextDouble() < onObject);
+        return new RateCounts { Samples = n, Judged = n, OffObject = n - on };
+    }
+
+    [Fact]
+    public async Task SuggestGates_ThenAnUnchangedNight_Passes_AndSummaryMdTellsTheGates()
+    {
+        (string config, string baseline) = ReferenceRun.Baseline.Value;
+        var stdout = new StringWriter();
+        TextWriter saved = Console.Out;
+        Console.SetOut(stdout);
+        try
+        {
+            Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["suggest-gates", "--run", baseline, "--margin", "5"]));
+        }
+        finally
+        {
+            Console.SetOut(saved);
+        }
+        var suggested = System.Text.Json.Nodes.JsonNode.Parse(stdout.ToString())!["gates"]!.AsObject();
+        Assert.Equal(5.0, (double)suggested["maxFlaggedRateRise"]!);
+        Assert.True(File.Exists(Path.Combine(baseline, "suggested-gates.json")));
+
+        string night = Path.Combine(TestPaths.NewTempDir("unchanged"), "out");
+        var sets = suggested.Select(kv => $"gates.{kv.Key}={kv.Value!.ToJsonString()}").ToList();
+        string[] args = ["audit", "--config", config, "--output", night, "--baseline", baseline, .. sets.SelectMany(s => new[] { "--set", s })];
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(args));
+
+        string md = File.ReadAllText(Path.Combine(night, "summary.md"));
+        Assert.StartsWith("## Grad-CAM audit: test", md, StringComparison.Ordinal);
+        Assert.Contains("### Gates: 0 failed", md, StringComparison.Ordinal);
+        Assert.Contains("| ✅ pass | maxFlaggedRateRise | overall |", md, StringComparison.Ordinal);
+        Assert.Contains("### Top regressions", md, StringComparison.Ordinal);
+        Assert.EndsWith("</details>", md.TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(4, md.Split('\n').Count(l => l.StartsWith("| circle |", StringComparison.Ordinal) || l.StartsWith("| square |", StringComparison.Ordinal)
+            || l.StartsWith("| triangle |", StringComparison.Ordinal) || l.StartsWith("| cross |", StringComparison.Ordinal)));
     }
 }
