@@ -6,7 +6,7 @@ using SkiaSharp;
 namespace GradCamAudit.Data;
 
 /// <summary>A decoded, resized sample: RGB bytes (H·W·3, row-major HWC) and a binary mask (H·W, 0 or 1).</summary>
-public sealed record DecodedSample(ManifestEntry Entry, byte[] Rgb, byte[] Mask, int SourceWidth, int SourceHeight);
+public sealed record DecodedSample(ManifestEntry Entry, byte[] Rgb, byte[] Mask, int SourceWidth, int SourceHeight, string ImageSha256 = "");
 
 /// <summary>
 /// Decodes images and masks with SkiaSharp and maps both to the model input with one geometry
@@ -57,7 +57,8 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
         }
         byte[] rgb = Guarded(ReasonCodes.ImageCorrupt, "image", entry.Source.Image, () => { using SKBitmap b = ReadPixels(image, ReasonCodes.ImageCorrupt, "image", entry.Source.Image); return Mapped(b, ImageSampling, ToRgb); });
         byte[] binary = Guarded(ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask, () => { using SKBitmap b = ReadPixels(mask, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask); return Mapped(b, MaskSampling, ToBinary); });
-        return new DecodedSample(entry, rgb, binary, image.Info.Width, image.Info.Height);
+        // The hash of the file's bytes as read: a comparison can tell a changed image behind the same sample id.
+        return new DecodedSample(entry, rgb, binary, image.Info.Width, image.Info.Height, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(imageBytes)));
     }
 
     /// <summary>Decodes just the image at model resolution (RGB HWC bytes), for the report.</summary>

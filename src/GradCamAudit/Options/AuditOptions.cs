@@ -79,7 +79,9 @@ public sealed record AuditSettings(
     int PartRows,
     int Threads,
     long MaxImagePixels,
-    int BatchTimeoutSeconds);
+    int BatchTimeoutSeconds,
+    double LabelErrorMinConfidence = 0.9,
+    double LabelErrorMinLift = 2.0);
 
 /// <summary>Output section: the run folder.</summary>
 public sealed record OutputOptions(string Directory);

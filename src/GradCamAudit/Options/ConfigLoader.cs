@@ -152,6 +152,8 @@ public static class ConfigLoader
             int threads = a.Int("threads", 0, 0, 1024);
             double maxPixels = a.Double("maxImagePixels", Data.ImageDecoder.DefaultMaxImagePixels, 1, 1e12);
             int batchTimeout = a.Int("batchTimeoutSeconds", 1800, 1, 7 * 24 * 3600);
+            double labelConfidence = a.Double("labelErrorMinConfidence", 0.9, 0, 1);
+            double labelLift = a.Double("labelErrorMinLift", 2.0, 0, 1e6);
 
             var ex = root.Section("explain", required: false);
             IReadOnlyList<string> methods = ex.StringList("methods") ?? ExplainOptions.Default.Methods;
@@ -208,7 +210,7 @@ public static class ConfigLoader
                 new ModelOptions(arch, weights, weightsFormat, head, numClasses, size[0], size[1], target, mean, std,
                     new PreprocessOptions(resize, shorter, interpolation, (float)valueScale)),
                 new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows,
-                    threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout),
+                    threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout, labelConfidence, labelLift),
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates),
                 new ExplainOptions(methods, targets, metrics, maps),

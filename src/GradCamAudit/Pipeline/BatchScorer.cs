@@ -168,7 +168,10 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 sample.Entry.Label, classes[sample.Entry.Label], pred, classes[pred],
                 (float)r[1], (float)r[2], r[3], predValues, trueValues,
                 off, off.HasValue ? !correct && off.Value : null, off.HasValue ? correct && off.Value : null,
-                ch, cw, Cam(0), Cam(1), source.Extra));
+                ch, cw, Cam(0), Cam(1),
+                // A confident misclassification whose predicted-class map is on the object: the model may be right and the label wrong.
+                maskEmpty || double.IsNaN(predLift) ? null : !correct && r[1] >= settings.LabelErrorMinConfidence && predLift >= settings.LabelErrorMinLift,
+                sample.ImageSha256, source.Extra));
             for (int c = 0; c < combos.Count; c++)
             {
                 (string method, string target) = combos[c];

@@ -153,10 +153,11 @@ public static class ReportBuilder
         };
         var flagged = summary.FlaggedGallery();
         var rfwr = summary.RightForWrongReasonGallery();
-        var galleryRows = flagged.Concat(rfwr).ToList();
+        var labelErrors = summary.LabelErrorGallery();
+        var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).ToList();
         var wanted = galleryRows.GroupBy(g => g.Origin).ToDictionary(g => g.Key, g => g.Select(x => x.Row.SampleId).ToHashSet(StringComparer.Ordinal));
         Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(wanted);
-        Dictionary<string, ManifestInfo> info = ReadManifestInfo(run, galleryRows.Select(g => g.Row).ToList());
+        Dictionary<string, ManifestInfo> info = ReadManifestInfo(run, galleryRows.Select(g => g.Row).DistinctBy(r => r.Row).ToList());
         var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Model.Preprocess);
         string manifestRoot = Path.GetDirectoryName(run.ManifestPath)!;
         GalleryItem Item(ReportRow r) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot);
@@ -190,14 +191,16 @@ public static class ReportBuilder
         var header = new RunHeader(run.RunId, cfg.Name, run.ToolVersion, (run.FinishedUtc ?? run.StartedUtc).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             run.Device, cfg.Model.Architecture, $"{run.TargetLayer} ({run.CamMethod})", $"{run.CamHeight}x{run.CamWidth}", $"{cfg.Model.InputHeight}x{cfg.Model.InputWidth}",
             run.WeightsSha256[..12], run.ConfigSha256[..12], run.ManifestPath, $"{run.Timings.TotalSeconds:F1} s",
-            run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold);
+            run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold,
+            cfg.Audit.LabelErrorMinConfidence, cfg.Audit.LabelErrorMinLift);
         return new ReportModel(header, headline, classRows, confusion,
             flagged.Select(g => Item(g.Row)).ToList(), (int)summary.Flagged, rfwr.Select(g => Item(g.Row)).ToList(), (int)summary.RightForWrongReason,
             ReadErrors(runDirectory), notes,
             LiftHistogram.Svg([("correct", "#2e7d32", summary.LiftCorrect), ("misclassified", "#c62828", summary.LiftWrong)], cfg.Audit.OffObjectLiftThreshold, 640, 170,
                 "predicted-class energy lift, correct (green) and misclassified (red) samples"),
             classes.Select((name, k) => new KeyValue(name, LiftHistogram.Svg([(name, "#37474f", byClass[k])], cfg.Audit.OffObjectLiftThreshold, 320, 110,
-                $"predicted-class energy lift of true class {name}"))).ToList());
+                $"predicted-class energy lift of true class {name}"))).ToList(),
+            labelErrors.Select(g => Item(g.Row)).ToList(), summary.PossibleLabelErrors);
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)

@@ -13,10 +13,13 @@ public sealed record ReportModel(
     IReadOnlyList<ErrorSummary> Errors,
     IReadOnlyList<string> Notes,
     string LiftChart = "",
-    IReadOnlyList<KeyValue>? ClassLiftCharts = null);
+    IReadOnlyList<KeyValue>? ClassLiftCharts = null,
+    IReadOnlyList<GalleryItem>? LabelErrors = null,
+    long LabelErrorTotal = 0);
 
 public sealed record RunHeader(string RunId, string Name, string ToolVersion, string Finished, string Device, string Model, string TargetLayer,
-    string CamSize, string InputSize, string WeightsSha256, string ConfigSha256, string Manifest, string Duration, string Throughput, double OffObjectThreshold);
+    string CamSize, string InputSize, string WeightsSha256, string ConfigSha256, string Manifest, string Duration, string Throughput, double OffObjectThreshold,
+    double LabelErrorConfidence = 0.9, double LabelErrorLift = 2.0);
 
 public sealed record Headline(long Samples, long Errors, long Audited, string Accuracy, long Flagged, long RightForWrongReason, long OffObject,
     string MeanLiftCorrect, string MeanLiftWrong, long EmptyMasks, string Verdict);

@@ -29,6 +29,7 @@ public sealed class ReportRow
     [JsonPropertyName("right_for_wrong_reason")] public bool? RightForWrongReason { get; set; }
     [JsonPropertyName("cam_height")] public int CamHeight { get; set; }
     [JsonPropertyName("cam_width")] public int CamWidth { get; set; }
+    [JsonPropertyName("possible_label_error")] public bool? PossibleLabelError { get; set; }
 }
 
 /// <summary>The maps of a results row, read only for gallery samples.</summary>

@@ -18,6 +18,7 @@ public static class ReportSamples
             [new ErrorSummary("image_missing", 1)],
             ["note"],
             "<svg></svg>",
-            [new KeyValue("a", "<svg></svg>")]);
+            [new KeyValue("a", "<svg></svg>")],
+            [Card("s3", 3)], 1);
     }
 }

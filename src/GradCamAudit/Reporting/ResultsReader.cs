@@ -95,6 +95,10 @@ public static class ResultsReader
                 await Numbers("right_for_wrong_reason", (r, v) => r.RightForWrongReason = B(v)).ConfigureAwait(false);
                 await Numbers("cam_height", (r, v) => r.CamHeight = (int)(v ?? 0)).ConfigureAwait(false);
                 await Numbers("cam_width", (r, v) => r.CamWidth = (int)(v ?? 0)).ConfigureAwait(false);
+                if (fields.ContainsKey("possible_label_error")) // optional: results written before the column existed lack it
+                {
+                    await Numbers("possible_label_error", (r, v) => r.PossibleLabelError = B(v)).ConfigureAwait(false);
+                }
                 yield return (rows, new RowOrigin(part, g));
             }
         }

@@ -12,6 +12,7 @@ public sealed class RunSummary
     private readonly ClassAccumulator[] perClass;
     private readonly Dictionary<int, BoundedWorst> flagged = [];
     private readonly Dictionary<int, BoundedWorst> rightForWrongReason = [];
+    private readonly Dictionary<int, BoundedWorst> labelErrors = [];
     private readonly int flaggedCap;
     private readonly int rfwrCap;
     private readonly Dictionary<int, long> flaggedByPrediction = [];
@@ -46,6 +47,8 @@ public sealed class RunSummary
     public long RightForWrongReason { get; private set; }
 
     public long OffObject { get; private set; }
+
+    public long PossibleLabelErrors { get; private set; }
 
     public long EmptyMasks { get; private set; }
 
@@ -88,6 +91,12 @@ public sealed class RunSummary
             flaggedByPrediction[r.PredLabel] = flaggedByPrediction.GetValueOrDefault(r.PredLabel) + 1;
             Heap(flagged, r.PredLabel, flaggedCap).Offer(r, origin);
         }
+        if (r.PossibleLabelError == true)
+        {
+            PossibleLabelErrors++;
+            // Most confident first: the lift key is replaced by the negative confidence.
+            Heap(labelErrors, r.TrueLabel, rfwrCap).Offer(r, origin, -(r.Confidence ?? 0));
+        }
         if (r.RightForWrongReason == true)
         {
             RightForWrongReason++;
@@ -105,6 +114,9 @@ public sealed class RunSummary
     public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> FlaggedGallery() => Interleave(flagged, flaggedCap);
 
     public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> RightForWrongReasonGallery() => Interleave(rightForWrongReason, rfwrCap);
+
+    /// <summary>Possible label errors, most confident first within each true class, classes in turn.</summary>
+    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> LabelErrorGallery() => Interleave(labelErrors, rfwrCap);
 
     private static BoundedWorst Heap(Dictionary<int, BoundedWorst> heaps, int key, int capacity)
     {
@@ -191,14 +203,14 @@ public sealed class RunSummary
 
         public long Offered { get; private set; }
 
-        public void Offer(ReportRow r, RowOrigin origin)
+        public void Offer(ReportRow r, RowOrigin origin, double? score = null)
         {
             Offered++;
             if (capacity == 0)
             {
                 return;
             }
-            var key = (r.PredEnergyLift ?? -1, r.Row);
+            var key = (score ?? r.PredEnergyLift ?? -1, r.Row);
             if (heap.Count < capacity)
             {
                 heap.Enqueue((r, origin), key);

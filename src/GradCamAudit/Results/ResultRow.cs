@@ -25,6 +25,8 @@ public sealed record ResultRow(
     int CamWidth,
     float[] PredCam,
     float[] TrueCam,
+    bool? PossibleLabelError,
+    string ImageSha256,
     IReadOnlyList<string?> Extra)
 {
     public bool Correct => TrueLabel == PredLabel;

@@ -13,7 +13,7 @@ public static class ResultsSchema
     [
         "sample_id", "row", "image", "true_label", "true_name", "pred_label", "pred_name", "confidence", "true_prob", "correct", "mask_fraction",
         .. metricColumns.Select(m => "pred_" + m), .. metricColumns.Select(m => "true_" + m),
-        "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam",
+        "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam", "possible_label_error", "image_sha256",
     ];
 
     /// <summary>The contract's columns with the default metrics.</summary>
@@ -51,6 +51,8 @@ public static class ResultsSchema
         fields.Add(new DataField<int>("cam_width"));
         fields.Add(new ListField("pred_cam", new DataField<float>("element")));
         fields.Add(new ListField("true_cam", new DataField<float>("element")));
+        fields.Add(new DataField<bool?>("possible_label_error"));
+        fields.Add(new DataField<string>("image_sha256"));
         foreach (string extra in extraColumns)
         {
             fields.Add(new DataField<string>(extra, true));
@@ -89,6 +91,8 @@ public static class ResultsSchema
         d["cam_width"] = r.CamWidth;
         d["pred_cam"] = r.PredCam;
         d["true_cam"] = r.TrueCam;
+        d["possible_label_error"] = r.PossibleLabelError;
+        d["image_sha256"] = r.ImageSha256;
         for (int i = 0; i < extraColumns.Count; i++)
         {
             d[extraColumns[i]] = i < r.Extra.Count ? r.Extra[i] : null;

@@ -89,7 +89,7 @@ public sealed class EntryPointTests
         Assert.Contains("as 'triangle'", dom, StringComparison.Ordinal);
         Assert.Contains("as 'square'", dom, StringComparison.Ordinal);
         // The browser parsed the whole page: every section, the last script, the closing tags.
-        foreach (string section in new[] { "headline", "lift", "classes", "confusion", "flagged", "rfwr", "errors" })
+        foreach (string section in new[] { "headline", "lift", "classes", "confusion", "flagged", "rfwr", "label-errors", "errors" })
         {
             Assert.Contains($"<section id=\"{section}\">", dom, StringComparison.Ordinal);
         }

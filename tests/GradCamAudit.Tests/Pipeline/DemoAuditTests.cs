@@ -37,6 +37,8 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         ["cam_width"] = "INTEGER",
         ["pred_cam"] = "FLOAT[]",
         ["true_cam"] = "FLOAT[]",
+        ["possible_label_error"] = "BOOLEAN",
+        ["image_sha256"] = "VARCHAR",
         ["group"] = "VARCHAR",
         ["marker"] = "VARCHAR",
     };
@@ -140,7 +142,7 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         string html = System.Text.Encoding.UTF8.GetString(bytes);
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
         Assert.True(bytes.Length < 600_000, $"the demo report should be a few hundred KB, is {bytes.Length:N0} bytes");
-        foreach (string section in new[] { "headline", "lift", "classes", "confusion", "flagged", "rfwr", "errors" })
+        foreach (string section in new[] { "headline", "lift", "classes", "confusion", "flagged", "rfwr", "label-errors", "errors" })
         {
             Assert.Contains($"<section id=\"{section}\">", html, StringComparison.Ordinal);
         }
@@ -158,7 +160,8 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         Assert.Equal(flaggedCards, Count(flaggedPart, "<div class=\"card\""));
         Assert.Equal(rfwrCards, Count(rfwrPart, "<div class=\"card\""));
         Assert.Contains($"({flagged}, worst first, first {flaggedCards} shown)", flaggedPart, StringComparison.Ordinal);
-        Assert.Equal(3 * (flaggedCards + rfwrCards), Count(html, "src=\"data:image/jpeg;base64,"));
+        int labelCards = Count(Between(html, "<section id=\"label-errors\">", "</section>"), "<div class=\"card\"");
+        Assert.Equal(3 * (flaggedCards + rfwrCards + labelCards), Count(html, "src=\"data:image/jpeg;base64,"));
         // The verdict names both planted shortcut classes.
         string verdict = Between(html, "<p class=\"verdict\">", "</p>");
         Assert.Contains("&#39;triangle&#39;", verdict, StringComparison.Ordinal);
@@ -185,6 +188,31 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
             n++;
         }
         return n;
+    }
+
+    [Fact]
+    public void PossibleLabelErrors_AreConfidentMisclassificationsOnTheObject_AndImagesCarryTheirHash()
+    {
+        var rows = Duck.Query($"SELECT row, image, correct, confidence, pred_energy_lift, possible_label_error, image_sha256, true_name, pred_name FROM {Duck.Results(demo.OutputDirectory)}");
+        var candidates = rows.Where(r => (bool?)r["possible_label_error"] == true).ToList();
+        // The texture shortcut leaves clean squares called 'circle' with the map on the shape: the column finds them.
+        Assert.Contains(candidates, r => (string)r["true_name"]! == "square" && (string)r["pred_name"]! == "circle");
+        Assert.All(candidates, r =>
+        {
+            Assert.False((bool)r["correct"]!);
+            Assert.True(Convert.ToDouble(r["confidence"]) >= 0.9);
+            Assert.True(Convert.ToDouble(r["pred_energy_lift"]) >= 2.0);
+        });
+        Assert.Equal(0, rows.Count(r => r["possible_label_error"] is bool b && !b && !(bool)r["correct"]! && Convert.ToDouble(r["confidence"]) >= 0.9 && Convert.ToDouble(r["pred_energy_lift"]) >= 2.0));
+
+        string html = File.ReadAllText(demo.ReportPath);
+        string section = Between(html, "<section id=\"label-errors\">", "</section>");
+        Assert.Equal(Math.Min(candidates.Count, demo.Options.Report.GalleryMax / 2), Count(section, "<div class=\"card\""));
+
+        var first = rows.First();
+        string root = Path.GetDirectoryName(demo.Options.Dataset.Manifest)!;
+        string expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(root, (string)first["image"]!))));
+        Assert.Equal(expected, first["image_sha256"]);
     }
 
     [Fact]
