@@ -51,6 +51,7 @@ public static class RunComparer
             }
         }
         RecordGates(folder, gates);
+        Reporting.ReportBuilder.Render(folder.Directory, null); // the report and summary.json take up the gates and the comparison
         string markdown = MarkdownSummary.Build(current, baseline, gates);
         RunFolder.WriteAtomic(Path.Combine(folder.Directory, "summary.md"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));
         return gates;
@@ -120,27 +121,25 @@ public static class RunComparer
         log.LogInformation("compared with baseline {Baseline}: {Newly} newly flagged, {Gone} no longer flagged", baseline.Run.RunId, newly.Count, gone.Count);
     }
 
-    /// <summary>Puts the gate list into summary.json (written by the report) with per-state counts.</summary>
+    /// <summary>Writes the gate list (gates.json, which summary.json and the report take up when they are rendered).</summary>
     private static void RecordGates(RunFolder folder, IReadOnlyList<GateResult> gates)
     {
-        if (!File.Exists(folder.SummaryJsonPath))
+        var node = new JsonObject
         {
-            return;
-        }
-        JsonObject summary = JsonNode.Parse(File.ReadAllText(folder.SummaryJsonPath))!.AsObject();
-        summary["gates"] = JsonSerializer.SerializeToNode(gates.Select(g => new
-        {
-            name = g.Name,
-            scope = g.Scope,
-            value = g.Value,
-            limit = g.Limit,
-            limitSource = g.LimitSource,
-            interval = g.Lower.HasValue ? new[] { g.Lower, g.Upper } : null,
-            state = g.State,
-            passed = !g.Failed,
-            reason = g.Reason,
-        }));
-        summary["gateCounts"] = JsonSerializer.SerializeToNode(new[] { "pass", "fail", "not_evaluated" }.ToDictionary(s => s, s => gates.Count(g => g.State == s)));
-        RunFolder.WriteAtomic(folder.SummaryJsonPath, s => JsonSerializer.Serialize(s, summary, new JsonSerializerOptions { WriteIndented = true }));
+            ["gates"] = JsonSerializer.SerializeToNode(gates.Select(g => new
+            {
+                name = g.Name,
+                scope = g.Scope,
+                value = g.Value,
+                limit = g.Limit,
+                limitSource = g.LimitSource,
+                interval = g.Lower.HasValue ? new[] { g.Lower, g.Upper } : null,
+                state = g.State,
+                passed = !g.Failed,
+                reason = g.Reason,
+            })),
+            ["gateCounts"] = JsonSerializer.SerializeToNode(new[] { "pass", "fail", "not_evaluated" }.ToDictionary(s => s, s => gates.Count(g => g.State == s))),
+        };
+        RunFolder.WriteAtomic(folder.GatesJsonPath, s => JsonSerializer.Serialize(s, node, new JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -184,6 +184,11 @@ public static class ReportBuilder
             notes.Add($"{summary.EmptyMasks} samples have an empty mask: they are audited, but their mask metrics and flags are empty (null).");
         }
         string verdict = Verdict(summary, classes);
+        BaselineView? baselineView = ReadBaseline(runDirectory);
+        if (baselineView is { Differences.Length: > 0 })
+        {
+            notes.Insert(0, $"This run and its baseline differ in {baselineView.Differences}: the night-over-night deltas mix the effect of those changes.");
+        }
         IReadOnlyList<LiftHistogram> byClass = summary.LiftByClass;
         var headline = new Headline(run.Counts.ManifestRows, run.Counts.Errors, audited, Pct(audited == 0 ? null : (double)summary.Correct / audited),
             summary.Flagged, summary.RightForWrongReason, summary.OffObject,
@@ -200,7 +205,8 @@ public static class ReportBuilder
                 "predicted-class energy lift, correct (green) and misclassified (red) samples"),
             classes.Select((name, k) => new KeyValue(name, LiftHistogram.Svg([(name, "#37474f", byClass[k])], cfg.Audit.OffObjectLiftThreshold, 320, 110,
                 $"predicted-class energy lift of true class {name}"))).ToList(),
-            labelErrors.Select(g => Item(g.Row)).ToList(), summary.PossibleLabelErrors);
+            labelErrors.Select(g => Item(g.Row)).ToList(), summary.PossibleLabelErrors,
+            ReadGates(runDirectory), baselineView);
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)
@@ -301,6 +307,58 @@ public static class ReportBuilder
             counts[code] = counts.GetValueOrDefault(code) + 1;
         }
         return counts.Select(kv => new ErrorSummary(kv.Key, kv.Value)).ToList();
+    }
+
+    /// <summary>gates.json of the run folder (written by compare or audit --baseline), failed gates first.</summary>
+    private static IReadOnlyList<GateRow> ReadGates(string runDirectory)
+    {
+        string path = Path.Combine(runDirectory, RunFolder.GatesJsonName);
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        static string N(System.Text.Json.JsonElement e) => e.ValueKind == System.Text.Json.JsonValueKind.Number ? e.GetDouble().ToString("F1", CultureInfo.InvariantCulture) : "-";
+        return doc.RootElement.GetProperty("gates").EnumerateArray().Select(g =>
+        {
+            string state = g.GetProperty("state").GetString() ?? "";
+            var interval = g.GetProperty("interval");
+            string range = interval.ValueKind == System.Text.Json.JsonValueKind.Array ? $"{N(interval[0])} to {N(interval[1])}" : g.GetProperty("reason").GetString() ?? "-";
+            return new GateRow(state, g.GetProperty("name").GetString() ?? "", g.GetProperty("scope").GetString() ?? "", N(g.GetProperty("value")), range,
+                g.GetProperty("limitSource").GetString() ?? "", state == "fail");
+        }).OrderBy(g => g.State switch { "fail" => 0, "not_evaluated" => 2, _ => 1 }).ToList();
+    }
+
+    /// <summary>comparison.json of the run folder, when it was compared with a baseline.</summary>
+    private static BaselineView? ReadBaseline(string runDirectory)
+    {
+        string path = Path.Combine(runDirectory, "comparison.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var root = doc.RootElement;
+        var overall = root.GetProperty("overall");
+        string Fig(System.Text.Json.JsonElement e, string name, bool percent)
+        {
+            var v = e.GetProperty(name);
+            return v.ValueKind != System.Text.Json.JsonValueKind.Number ? "-" : percent ? Pct(v.GetDouble()) : F(v.GetDouble());
+        }
+        string Delta(string name, bool percent)
+        {
+            var v = overall.GetProperty("delta").GetProperty(name);
+            return v.ValueKind != System.Text.Json.JsonValueKind.Number ? "-"
+                : percent ? (v.GetDouble() * 100).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " pp" : v.GetDouble().ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture);
+        }
+        var figures = new (string Label, string Key, bool Percent)[]
+        {
+            ("accuracy", "accuracy", true), ("mean predicted-class lift", "meanLift", false), ("off-object rate", "offObjectRate", true),
+            ("flagged rate", "flaggedRate", true), ("right-for-the-wrong-reason rate", "rightForWrongReasonRate", true),
+        }.Select(f => new BaselineFigure(f.Label, Fig(overall.GetProperty("baseline"), f.Key, f.Percent), Fig(overall.GetProperty("current"), f.Key, f.Percent), Delta(f.Key, f.Percent))).ToList();
+        string differences = string.Join(", ", root.GetProperty("differences").EnumerateArray().Select(d => d.GetString()));
+        return new BaselineView(root.GetProperty("baselineRunId").GetString() ?? "", differences, figures,
+            root.GetProperty("newlyFlagged").GetInt64(), root.GetProperty("noLongerFlagged").GetInt64());
     }
 
     private static string F(double? v) => v.HasValue ? v.Value.ToString("F2", CultureInfo.InvariantCulture) : "-";

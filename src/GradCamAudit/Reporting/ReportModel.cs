@@ -15,7 +15,17 @@ public sealed record ReportModel(
     string LiftChart = "",
     IReadOnlyList<KeyValue>? ClassLiftCharts = null,
     IReadOnlyList<GalleryItem>? LabelErrors = null,
-    long LabelErrorTotal = 0);
+    long LabelErrorTotal = 0,
+    IReadOnlyList<GateRow>? Gates = null,
+    BaselineView? Baseline = null);
+
+/// <summary>One gate as the report's gate table shows it.</summary>
+public sealed record GateRow(string State, string Name, string Scope, string Value, string Interval, string Limit, bool Failed);
+
+/// <summary>The comparison with a baseline run: what differs in provenance, overall figures and changed flags.</summary>
+public sealed record BaselineView(string RunId, string Differences, IReadOnlyList<BaselineFigure> Figures, long NewlyFlagged, long NoLongerFlagged);
+
+public sealed record BaselineFigure(string Figure, string Baseline, string Current, string Delta);
 
 public sealed record RunHeader(string RunId, string Name, string ToolVersion, string Finished, string Device, string Model, string TargetLayer,
     string CamSize, string InputSize, string WeightsSha256, string ConfigSha256, string Manifest, string Duration, string Throughput, double OffObjectThreshold,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using CsvHelper;
 using GradCamAudit.Results;
 
@@ -64,9 +65,13 @@ public static class SummaryWriter
                 flagged = s.Flagged,
                 rightForWrongReason = s.RightForWrongReason,
             }).ToArray(),
-            gates = Array.Empty<object>(),
         };
-        RunFolder.WriteAtomic(folder.SummaryJsonPath, s => JsonSerializer.Serialize(s, document, new JsonSerializerOptions { WriteIndented = true }));
+        var node = JsonSerializer.SerializeToNode(document)!.AsObject();
+        // The gates evaluated for this run (gates.json, written by compare or audit --baseline), else an empty list.
+        JsonObject? gates = File.Exists(folder.GatesJsonPath) ? JsonNode.Parse(File.ReadAllText(folder.GatesJsonPath))!.AsObject() : null;
+        node["gates"] = gates?["gates"]?.DeepClone() ?? new JsonArray();
+        node["gateCounts"] = gates?["gateCounts"]?.DeepClone() ?? new JsonObject { ["pass"] = 0, ["fail"] = 0, ["not_evaluated"] = 0 };
+        RunFolder.WriteAtomic(folder.SummaryJsonPath, s => JsonSerializer.Serialize(s, node, new JsonSerializerOptions { WriteIndented = true }));
         RunFolder.WriteAtomic(folder.PerClassCsvPath, s =>
         {
             using var text = new StreamWriter(s, new System.Text.UTF8Encoding(false), leaveOpen: true);

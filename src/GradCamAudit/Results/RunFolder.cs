@@ -35,6 +35,10 @@ public sealed partial class RunFolder(string directory)
     public const string ReportName = "report.html";
     public const string SummaryJsonName = "summary.json";
     public const string PerClassCsvName = "per_class.csv";
+    public const string GatesJsonName = "gates.json";
+
+    /// <summary>What <c>compare</c> and the gates add to a run folder.</summary>
+    public static readonly string[] ComparisonNames = ["comparison.json", "comparison.parquet", "summary.md", GatesJsonName, "suggested-gates.json"];
 
     public string Directory { get; } = Path.GetFullPath(directory);
 
@@ -55,6 +59,10 @@ public sealed partial class RunFolder(string directory)
     public string SummaryJsonPath => Path.Combine(Directory, SummaryJsonName);
 
     public string PerClassCsvPath => Path.Combine(Directory, PerClassCsvName);
+
+    public string GatesJsonPath => Path.Combine(Directory, GatesJsonName);
+
+    public string ComparisonJsonPath => Path.Combine(Directory, "comparison.json");
 
     public static string PartName(int index, string extension) => string.Create(CultureInfo.InvariantCulture, $"part-{index:D5}.{extension}");
 
@@ -110,7 +118,7 @@ public sealed partial class RunFolder(string directory)
                 System.IO.Directory.Delete(sub, recursive: true);
             }
         }
-        foreach (string name in new[] { ErrorsCsvName, RunJsonName, ReportName, SummaryJsonName, PerClassCsvName })
+        foreach (string name in new[] { ErrorsCsvName, RunJsonName, ReportName, SummaryJsonName, PerClassCsvName }.Concat(ComparisonNames))
         {
             File.Delete(Path.Combine(Directory, name));
             File.Delete(TempPath(Path.Combine(Directory, name)));

@@ -60,6 +60,15 @@ public sealed class GateTests
         Assert.Equal(newly, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM read_parquet('{Path.Combine(night2, "comparison.parquet")}') WHERE Change = 'newly_flagged'")[0]["n"]));
         Assert.Contains("config", comparison.RootElement.GetProperty("differences").EnumerateArray().Select(d => d.GetString()));
 
+        // The report, re-rendered after the comparison, opens with the gate table and shows the baseline.
+        string html = File.ReadAllText(Path.Combine(night2, "report.html"));
+        Assert.True(html.IndexOf("<section id=\"gates\">", StringComparison.Ordinal) < html.IndexOf("<section id=\"headline\">", StringComparison.Ordinal));
+        Assert.Contains("<tr class=\"alarm\"><td>fail</td><td>maxFlaggedRateRise</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<section id=\"baseline\">", html, StringComparison.Ordinal);
+        Assert.Contains("The runs differ in config", html, StringComparison.Ordinal);
+        Assert.Contains($"{newly} samples newly flagged", html, StringComparison.Ordinal);
+        Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
+
         // The same comparison with a limit above the measured rise passes.
         File.WriteAllText(tonight, File.ReadAllText(tonight).Replace("\"report\":", "\"gates\": { \"maxFlaggedRateRise\": 80 },\n  \"report\":", StringComparison.Ordinal));
         RunManifest run = RunManifest.Load(Path.Combine(night2, "run.json"));
