@@ -87,7 +87,10 @@ public sealed record AuditSettings(
 public sealed record OutputOptions(string Directory);
 
 /// <summary>Report section: gallery size and an optional template override directory.</summary>
-public sealed record ReportOptions(int GalleryMax, string? TemplateDirectory);
+public sealed record ReportOptions(int GalleryMax, string? TemplateDirectory, int ConfusionMaxClasses = 40, string Images = "full")
+{
+    public static readonly string[] ImagePolicies = ["full", "maps-only"];
+}
 
 /// <summary>
 /// Gates section, all limits in percent (5 means 5 points): a rise of the flagged or right-for-the-wrong-reason rate

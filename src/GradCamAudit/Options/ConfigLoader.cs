@@ -193,6 +193,12 @@ public static class ConfigLoader
 
             var r = root.Section("report", required: false);
             int gallery = r.Int("galleryMax", 48, 0, 100_000);
+            int confusionMax = r.Int("confusionMaxClasses", 40, 2, 100_000);
+            string images = r.String("images", "full");
+            if (!ReportOptions.ImagePolicies.Contains(images))
+            {
+                errors.Add($"report.images: '{images}' is not one of {string.Join(", ", ReportOptions.ImagePolicies)}");
+            }
             string? templates = r.Path("templateDirectory", baseDir, mustExist: true, required: false);
             if (templates != null && Directory.Exists(templates) && !File.Exists(System.IO.Path.Combine(templates, "report.sbn")))
             {
@@ -212,7 +218,7 @@ public static class ConfigLoader
                 new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows,
                     threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout, labelConfidence, labelLift),
                 new OutputOptions(Path.GetFullPath(outDir)),
-                new ReportOptions(gallery, templates),
+                new ReportOptions(gallery, templates, confusionMax, images),
                 new ExplainOptions(methods, targets, metrics, maps),
                 gates);
         }

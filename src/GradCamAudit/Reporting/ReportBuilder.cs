@@ -160,19 +160,14 @@ public static class ReportBuilder
         Dictionary<string, ManifestInfo> info = ReadManifestInfo(run, galleryRows.Select(g => g.Row).DistinctBy(r => r.Row).ToList());
         var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Model.Preprocess);
         string manifestRoot = Path.GetDirectoryName(run.ManifestPath)!;
-        GalleryItem Item(ReportRow r) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot);
+        bool mapsOnly = cfg.Report.Images == "maps-only";
+        GalleryItem Item(ReportRow r) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot, mapsOnly);
 
         var classRows = summary.Classes().Select(s => new ClassSummary(
             classes[s.Label], s.Count, Pct(s.Accuracy), F(s.MeanPredLift), F(s.MedianPredLift), F(s.MeanTrueLift), F(s.MeanTrueEnergy), Pct(s.OffObjectRate),
             s.Flagged, s.RightForWrongReason, (s.OffObjectRate ?? 0) > 0.25)).ToList();
 
-        long[,] counts = summary.Confusion;
-        var confusion = new ConfusionMatrix(classes, classes.Select((name, t) =>
-        {
-            long rowTotal = Enumerable.Range(0, classes.Count).Sum(p => counts[t, p]);
-            return new ConfusionRow(name, Enumerable.Range(0, classes.Count)
-                .Select(p => new ConfusionCell(counts[t, p], rowTotal == 0 ? 0 : Math.Round((double)counts[t, p] / rowTotal, 3), p == t)).ToList());
-        }).ToList());
+        ConfusionMatrix confusion = Confusion(summary.Confusion, classes, cfg.Report.ConfusionMaxClasses);
 
         var notes = new List<string>(run.Warnings);
         if (runNote.Length > 0)
@@ -195,7 +190,7 @@ public static class ReportBuilder
             F(summary.MeanLiftCorrect), F(summary.MeanLiftWrong), summary.EmptyMasks, verdict);
         var header = new RunHeader(run.RunId, cfg.Name, run.ToolVersion, (run.FinishedUtc ?? run.StartedUtc).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             run.Device, cfg.Model.Architecture, $"{run.TargetLayer} ({run.CamMethod})", $"{run.CamHeight}x{run.CamWidth}", $"{cfg.Model.InputHeight}x{cfg.Model.InputWidth}",
-            run.WeightsSha256[..12], run.ConfigSha256[..12], run.ManifestPath, $"{run.Timings.TotalSeconds:F1} s",
+            run.WeightsSha256[..12], run.ConfigSha256[..12], Path.GetFileName(run.ManifestPath), $"{run.Timings.TotalSeconds:F1} s",
             run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold,
             cfg.Audit.LabelErrorMinConfidence, cfg.Audit.LabelErrorMinLift);
         return new ReportModel(header, headline, classRows, confusion,
@@ -237,13 +232,18 @@ public static class ReportBuilder
         return text;
     }
 
-    private static GalleryItem Gallery(ReportRow r, ReportMaps? maps, ManifestInfo? info, ImageDecoder decoder, string manifestRoot)
+    /// <summary>
+    /// One gallery card's thumbnails: the image with the mask outline, and the predicted- and true-class maps over it.
+    /// With <paramref name="mapsOnly"/> (report.images = maps-only, for privacy) the dataset's image never enters the
+    /// page: the maps are drawn over a neutral grey with the mask outline.
+    /// </summary>
+    private static GalleryItem Gallery(ReportRow r, ReportMaps? maps, ManifestInfo? info, ImageDecoder decoder, string manifestRoot, bool mapsOnly)
     {
         int h = decoder.Height, w = decoder.Width;
         string imageUri = "", predUri = "", trueUri = "";
         try
         {
-            byte[] rgb = decoder.DecodeImage(Path.Combine(manifestRoot, r.Image));
+            byte[] rgb = mapsOnly ? Enumerable.Repeat((byte)128, h * w * 3).ToArray() : decoder.DecodeImage(Path.Combine(manifestRoot, r.Image));
             byte[]? mask;
             try
             {
@@ -253,7 +253,7 @@ public static class ReportBuilder
             {
                 mask = null;
             }
-            imageUri = Overlay.ThumbnailDataUri(Overlay.Blend(rgb, null, mask, h, w), h, w);
+            imageUri = mapsOnly ? "" : Overlay.ThumbnailDataUri(Overlay.Blend(rgb, null, mask, h, w), h, w);
             if (maps != null && maps.PredCam.Length == r.CamHeight * r.CamWidth)
             {
                 predUri = Overlay.ThumbnailDataUri(Overlay.Blend(rgb, Overlay.Upsample(maps.PredCam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w);
@@ -307,6 +307,46 @@ public static class ReportBuilder
             counts[code] = counts.GetValueOrDefault(code) + 1;
         }
         return counts.Select(kv => new ErrorSummary(kv.Key, kv.Value)).ToList();
+    }
+
+    /// <summary>
+    /// The confusion matrix as a table of row-normalised cells; above <paramref name="maxClasses"/> classes (a table of
+    /// C² cells would be megabytes) a heat-map image of the same shares (viridis, one square per cell, lossless PNG)
+    /// and the 20 largest confusions.
+    /// </summary>
+    private static ConfusionMatrix Confusion(long[,] counts, IReadOnlyList<string> classes, int maxClasses)
+    {
+        int c = classes.Count;
+        long RowTotal(int t) => Enumerable.Range(0, c).Sum(p => counts[t, p]);
+        long[] totals = Enumerable.Range(0, c).Select(RowTotal).ToArray();
+        double Share(int t, int p) => totals[t] == 0 ? 0 : (double)counts[t, p] / totals[t];
+        if (c <= maxClasses)
+        {
+            return new ConfusionMatrix(classes, classes.Select((name, t) => new ConfusionRow(name, Enumerable.Range(0, c)
+                .Select(p => new ConfusionCell(counts[t, p], Math.Round(Share(t, p), 3), p == t)).ToList())).ToList());
+        }
+        int cell = Math.Max(1, 800 / c), side = cell * c;
+        var rgb = new byte[side * side * 3];
+        for (int t = 0; t < c; t++)
+        {
+            for (int p = 0; p < c; p++)
+            {
+                (byte r, byte g, byte b) = Overlay.Colour((float)Share(t, p));
+                for (int y = t * cell; y < (t + 1) * cell; y++)
+                {
+                    for (int x = p * cell; x < (p + 1) * cell; x++)
+                    {
+                        int i = ((y * side) + x) * 3;
+                        (rgb[i], rgb[i + 1], rgb[i + 2]) = (r, g, b);
+                    }
+                }
+            }
+        }
+        string uri = "data:image/png;base64," + Convert.ToBase64String(Pixels.EncodePng(rgb, side, side, 3));
+        var top = Enumerable.Range(0, c).SelectMany(t => Enumerable.Range(0, c).Where(p => p != t && counts[t, p] > 0).Select(p => (t, p)))
+            .OrderByDescending(x => counts[x.t, x.p]).ThenBy(x => x.t).ThenBy(x => x.p).Take(20)
+            .Select(x => new TopConfusion(classes[x.t], classes[x.p], counts[x.t, x.p], Pct(Share(x.t, x.p)))).ToList();
+        return new ConfusionMatrix(classes, [], uri, top);
     }
 
     /// <summary>gates.json of the run folder (written by compare or audit --baseline), failed gates first.</summary>

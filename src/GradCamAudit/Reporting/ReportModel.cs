@@ -37,7 +37,10 @@ public sealed record Headline(long Samples, long Errors, long Audited, string Ac
 public sealed record ClassSummary(string Name, long Count, string Accuracy, string MeanPredLift, string MedianPredLift, string MeanTrueLift, string MeanTrueEnergy,
     string OffObjectRate, long Flagged, long RightForWrongReason, bool Alarm);
 
-public sealed record ConfusionMatrix(IReadOnlyList<string> Names, IReadOnlyList<ConfusionRow> Rows);
+/// <summary>The confusion matrix: a table of cells, or for many classes a heat-map image and the top confusions.</summary>
+public sealed record ConfusionMatrix(IReadOnlyList<string> Names, IReadOnlyList<ConfusionRow> Rows, string HeatmapUri = "", IReadOnlyList<TopConfusion>? Top = null);
+
+public sealed record TopConfusion(string TrueName, string PredName, long Count, string ShareOfClass);
 
 public sealed record ConfusionRow(string Name, IReadOnlyList<ConfusionCell> Cells);
 

@@ -13,8 +13,10 @@ namespace GradCamAudit.Tests.Reporting;
 [Collection(TorchCollection.Name)]
 public sealed class ReportCompletenessTests
 {
-    [Fact]
-    public async Task FiftyClassModel_RendersTheWholeConfusionMatrix()
+    [Theory]
+    [InlineData(100)] // a table of every cell
+    [InlineData(40)] // the default: above 40 classes, a heat map and the top confusions
+    public async Task FiftyClassModel_RendersTheWholeConfusionMatrix(int confusionMaxClasses)
     {
         string dir = TestPaths.NewTempDir("fifty");
         string[] classes = Enumerable.Range(0, 50).Select(i => i < 4 ? TestDatasets.DemoClasses[i] : string.Create(CultureInfo.InvariantCulture, $"class-{i:D2}")).ToArray();
@@ -25,15 +27,25 @@ public sealed class ReportCompletenessTests
         {
             cnn.save(weights);
         }
-        string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 60), classes, weights);
+        string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 60), classes, weights, report: $"\"confusionMaxClasses\": {confusionMaxClasses}");
         RunManifest run = await AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(null, false), _ => { });
 
         string html = File.ReadAllText(Path.Combine(dir, "out", "report.html"));
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
         Assert.Equal(RunStatus.Complete, run.Status);
         string matrix = html[html.IndexOf("<section id=\"confusion\">", StringComparison.Ordinal)..html.IndexOf("<section id=\"flagged\">", StringComparison.Ordinal)];
-        Assert.Equal(50 * 50, Occurrences(matrix, "<td style=\"background"));
-        Assert.Contains("class-49", matrix, StringComparison.Ordinal);
+        if (confusionMaxClasses >= 50)
+        {
+            Assert.Equal(50 * 50, Occurrences(matrix, "<td style=\"background"));
+            Assert.Contains("class-49", matrix, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(0, Occurrences(matrix, "<td style=\"background"));
+            Assert.Equal(1, Occurrences(matrix, "<img class=\"heatmap\" alt=\"confusion heat map\" src=\"data:image/png;base64,"));
+            long confusions = Convert.ToInt64(Pipeline.Duck.Query($"SELECT count(DISTINCT (true_label, pred_label)) AS n FROM {Pipeline.Duck.Results(Path.Combine(dir, "out"))} WHERE true_label <> pred_label")[0]["n"]);
+            Assert.Equal(Math.Min(20, confusions), Occurrences(matrix, "<tr><td>") - 0);
+        }
         Assert.Contains("<section id=\"errors\">", html, StringComparison.Ordinal);
     }
 
@@ -51,6 +63,20 @@ public sealed class ReportCompletenessTests
         Assert.Equal(cards, Occurrences(html, "extra_29=value 29 of row"));
         Assert.Equal(cards * 32, Occurrences(html, "=value ") + (cards * 2)); // 30 columns per card, none dropped
         Assert.Equal(250, run.Counts.ManifestRows);
+    }
+
+    [Fact]
+    public async Task MapsOnly_KeepsTheDatasetsImagesOutOfThePage()
+    {
+        string dir = TestPaths.NewTempDir("mapsonly");
+        string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 250), report: "\"images\": \"maps-only\"");
+        await AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(null, false), _ => { });
+        string html = File.ReadAllText(Path.Combine(dir, "out", "report.html"));
+        int cards = Occurrences(html, "<div class=\"card\"");
+        Assert.True(cards > 0);
+        Assert.Equal(2 * cards, Occurrences(html, "src=\"data:image/jpeg;base64,")); // the two maps, not the image
+        Assert.Equal(cards, Occurrences(html, "image not shown"));
+        Assert.DoesNotContain(dir, html, StringComparison.Ordinal); // no server paths
     }
 
     [Fact]
