@@ -38,12 +38,14 @@ public static class Commands
         var auditTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
         var set = new Option<string[]>("--set") { Description = "Override a config key, repeatable: --set audit.batchSize=64 (values read as JSON, else as strings; after GRADCAM_AUDIT__section__key environment variables).", AllowMultipleArgumentsPerToken = false };
         var auditBaseline = new Option<string?>("--baseline") { Description = "A previous run folder to compare with (comparison.json, comparison.parquet) and gate against." };
+        var auditFailOnWarn = new Option<bool>("--fail-on-warn") { Description = "Exit 3 also when a gate of severity warn is beyond its limit." };
+        var auditFailIfNotEvaluated = new Option<bool>("--fail-if-not-evaluated") { Description = "Exit 3 also when a gate could not be evaluated (small class, no baseline)." };
         var shard = new Option<string?>("--shard") { Description = "Audit one shard, I/N: rows with (row - 1) mod N == I, into <output>/shard-I-of-N/ ('auto': index and count from the job environment)." };
         var shardIndex = new Option<int?>("--shard-index") { Description = "Shard index I (default: JOB_COMPLETION_INDEX, or SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN)." };
         var shardCount = new Option<int?>("--shard-count") { Description = "Shard count N (default: SLURM_ARRAY_TASK_COUNT or GRADCAM_AUDIT_SHARD_COUNT)." };
         var audit = new Command("audit", "Run the audit and write results/, errors/, errors.csv, run.json and report.html.")
         {
-            config, output, limit, overwrite, resume, auditTemplates, set, shard, shardIndex, shardCount, auditBaseline,
+            config, output, limit, overwrite, resume, auditTemplates, set, shard, shardIndex, shardCount, auditBaseline, auditFailOnWarn, auditFailIfNotEvaluated,
         };
         audit.SetAction((pr, ct) => Guard(pr, async log =>
         {
@@ -65,16 +67,19 @@ public static class Commands
                     .ConfigureAwait(false)).ConfigureAwait(false);
             if (baselineDir != null || options.GatesSettings.Any)
             {
-                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log));
+                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log), pr.GetValue(auditFailOnWarn), pr.GetValue(auditFailIfNotEvaluated));
             }
         }));
 
         var baseline = new Option<string>("--baseline") { Description = "The earlier run folder.", Required = true };
         var current = new Option<string>("--current") { Description = "The later run folder (comparison files are written into it).", Required = true };
-        var compare = new Command("compare", "Compare two run folders night over night and evaluate the current run's gates (exit 3 when one fails).") { baseline, current };
+        var failOnWarn = new Option<bool>("--fail-on-warn") { Description = "Exit 3 also when a gate of severity warn is beyond its limit." };
+        var failIfNotEvaluated = new Option<bool>("--fail-if-not-evaluated") { Description = "Exit 3 also when a gate could not be evaluated." };
+        var compare = new Command("compare", "Compare two run folders night over night and evaluate the current run's gates (exit 3 when one fails).") { baseline, current, failOnWarn, failIfNotEvaluated };
         compare.SetAction((pr, ct) => Guard(pr, log =>
         {
-            Gate(GradCamAudit.Gates.RunComparer.Run(RunFolderOption(pr.GetValue(current), "--current")!, RunFolderOption(pr.GetValue(baseline), "--baseline"), log));
+            Gate(GradCamAudit.Gates.RunComparer.Run(RunFolderOption(pr.GetValue(current), "--current")!, RunFolderOption(pr.GetValue(baseline), "--baseline"), log),
+                pr.GetValue(failOnWarn), pr.GetValue(failIfNotEvaluated));
         }));
         root.Subcommands.Add(compare);
 
@@ -221,9 +226,9 @@ public static class Commands
 
     private static Action<string> Lines(ILogger log) => m => log.LogInformation("{Message}", m);
 
-    private static void Gate(IReadOnlyList<GradCamAudit.Gates.GateResult> gates)
+    private static void Gate(IReadOnlyList<GradCamAudit.Gates.GateResult> gates, bool failOnWarn, bool failIfNotEvaluated)
     {
-        var failed = gates.Where(g => g.Failed).ToList();
+        var failed = gates.Where(g => g.Failed || (failOnWarn && g.State == "warn") || (failIfNotEvaluated && g.State == "not_evaluated")).ToList();
         if (failed.Count > 0)
         {
             throw new GradCamAudit.Gates.GateFailedException(failed);

@@ -4,7 +4,7 @@ using GradCamAudit.Options;
 namespace GradCamAudit.Gates;
 
 /// <summary>The outcome of one gate: value and limit in percent (points for a difference), the confidence interval, the state.</summary>
-public sealed record GateResult(string Name, string Scope, double? Value, double Limit, string LimitSource, double? Lower, double? Upper, string State, string? Reason)
+public sealed record GateResult(string Name, string Scope, double? Value, double Limit, string LimitSource, double? Lower, double? Upper, string State, string? Reason, string? Severity = null)
 {
     public bool Failed => State == "fail";
 
@@ -20,6 +20,21 @@ public sealed record GateResult(string Name, string Scope, double? Value, double
 /// </summary>
 public static class GateEvaluator
 {
+    /// <summary>
+    /// A gate beyond its limit becomes "warn" where its declared severity is warn; its effect size is "major" when the
+    /// value is beyond twice the limit (for a minimum: below half of it), else "minor". The report sorts by it.
+    /// </summary>
+    private static GateResult Grade(GateResult r, GatesOptions gates)
+    {
+        if (r.State != "fail")
+        {
+            return r;
+        }
+        bool minimum = r.Name.StartsWith("min", StringComparison.Ordinal);
+        bool major = r.Value is double v && (minimum ? v < r.Limit / 2 : v > 2 * r.Limit);
+        return r with { State = gates.SeverityOf(r.Name) == "warn" ? "warn" : "fail", Severity = major ? "major" : "minor" };
+    }
+
     public static IReadOnlyList<GateResult> Evaluate(GatesOptions gates, RunRates current, RunRates? baseline)
     {
         var results = new List<GateResult>();
@@ -64,7 +79,19 @@ public static class GateEvaluator
         }
         Rise("maxFlaggedRateRise", gates.MaxFlaggedRateRise, c => c.Flagged);
         Rise("maxRightForWrongReasonRateRise", gates.MaxRightForWrongReasonRateRise, c => c.RightForWrongReason);
-        return results;
+        if (gates.MaxNewlyFlagged is double maxNew)
+        {
+            if (baseline == null)
+            {
+                results.Add(new GateResult("maxNewlyFlagged", "overall", null, maxNew, $"<= {maxNew:F0} samples", null, null, "not_evaluated", "no baseline run"));
+            }
+            else
+            {
+                long newly = current.FlaggedIds.Keys.Count(id => !baseline.FlaggedIds.ContainsKey(id));
+                results.Add(new GateResult("maxNewlyFlagged", "overall", newly, maxNew, $"<= {maxNew:F0} samples newly flagged", newly, newly, newly > maxNew ? "fail" : "pass", null));
+            }
+        }
+        return results.Select(r => Grade(r, gates)).ToList();
 
         void Rise(string name, double? limit, Func<RateCounts, long> count)
         {

@@ -23,16 +23,17 @@ public static class MarkdownSummary
         string line = string.Create(CultureInfo.InvariantCulture, $"Run `{run.RunId}`: {all.Samples} samples audited, {run.Counts.Errors} errors, accuracy {Pct(all.Rate(all.Correct))}, {all.Flagged} flagged (wrong, off-object), {all.RightForWrongReason} right for the wrong reason.");
         md.AppendLine(line + (baseline != null ? string.Create(CultureInfo.InvariantCulture, $" Baseline `{baseline.Run.RunId}`: {baseline.Overall.Flagged} flagged of {baseline.Overall.Samples}.") : " No baseline."));
         md.AppendLine();
-        int failed = gates.Count(g => g.State == "fail"), passed = gates.Count(g => g.State == "pass"), skipped = gates.Count(g => g.State == "not_evaluated");
-        md.AppendLine(CultureInfo.InvariantCulture, $"### Gates: {failed} failed, {passed} passed, {skipped} not evaluated");
+        int failed = gates.Count(g => g.State == "fail"), warned = gates.Count(g => g.State == "warn"), passed = gates.Count(g => g.State == "pass"), skipped = gates.Count(g => g.State == "not_evaluated");
+        md.AppendLine(CultureInfo.InvariantCulture, $"### Gates: {failed} failed, {warned} warnings, {passed} passed, {skipped} not evaluated");
         md.AppendLine();
         if (gates.Count > 0)
         {
             md.AppendLine("| state | gate | scope | value | interval | limit |");
             md.AppendLine("| --- | --- | --- | --- | --- | --- |");
-            foreach (GateResult g in gates.OrderBy(g => g.State switch { "fail" => 0, "pass" => 2, _ => 1 }).ThenBy(g => g.Name, StringComparer.Ordinal).ThenBy(g => g.Scope, StringComparer.Ordinal))
+            foreach (GateResult g in gates.OrderBy(g => g.State switch { "fail" => 0, "warn" => 1, "pass" => 3, _ => 2 }).ThenBy(g => g.Severity == "major" ? 0 : 1)
+                .ThenBy(g => g.Name, StringComparer.Ordinal).ThenBy(g => g.Scope, StringComparer.Ordinal))
             {
-                string state = g.State switch { "fail" => "❌ fail", "pass" => "✅ pass", _ => "➖ not evaluated" };
+                string state = g.State switch { "fail" => "❌ fail", "warn" => "⚠️ warn", "pass" => "✅ pass", _ => "➖ not evaluated" } + (g.Severity != null ? $" ({g.Severity})" : "");
                 string interval = g.Lower.HasValue ? $"{Num(g.Lower)} to {Num(g.Upper)}" : Cell(g.Reason ?? "-");
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {state} | {g.Name} | {Cell(g.Scope)} | {Num(g.Value)} | {interval} | {Cell(g.LimitSource)} |");
             }

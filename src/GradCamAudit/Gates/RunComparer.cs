@@ -76,8 +76,8 @@ public static class RunComparer
         {
             log.LogWarning("the runs differ in {What}: deltas mix the effect of those changes", string.Join(", ", differences));
         }
-        var newly = current.FlaggedIds.Where(id => !baseline.FlaggedIds.Contains(id)).Order(StringComparer.Ordinal).ToList();
-        var gone = baseline.FlaggedIds.Where(id => !current.FlaggedIds.Contains(id)).Order(StringComparer.Ordinal).ToList();
+        var newly = current.FlaggedIds.Keys.Where(id => !baseline.FlaggedIds.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
+        var gone = baseline.FlaggedIds.Keys.Where(id => !current.FlaggedIds.ContainsKey(id)).Order(StringComparer.Ordinal).ToList();
         static object Figures(RateCounts c) => new
         {
             samples = c.Samples,
@@ -135,10 +135,11 @@ public static class RunComparer
                 limitSource = g.LimitSource,
                 interval = g.Lower.HasValue ? new[] { g.Lower, g.Upper } : null,
                 state = g.State,
+                severity = g.Severity,
                 passed = !g.Failed,
                 reason = g.Reason,
             })),
-            ["gateCounts"] = JsonSerializer.SerializeToNode(new[] { "pass", "fail", "not_evaluated" }.ToDictionary(s => s, s => gates.Count(g => g.State == s))),
+            ["gateCounts"] = JsonSerializer.SerializeToNode(new[] { "pass", "warn", "fail", "not_evaluated" }.ToDictionary(s => s, s => gates.Count(g => g.State == s))),
         };
         RunFolder.WriteAtomic(folder.GatesJsonPath, s => JsonSerializer.Serialize(s, node, new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -49,7 +49,7 @@ public sealed class RateCounts
 }
 
 /// <summary>A run's rates and its flagged sample ids, read in one streaming pass over its results.</summary>
-public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList<RateCounts> PerClass, IReadOnlySet<string> FlaggedIds)
+public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList<RateCounts> PerClass, IReadOnlyDictionary<string, int> FlaggedIds)
 {
     public static RunRates Read(string runDirectory)
     {
@@ -57,7 +57,7 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
         int classes = run.Config.Dataset.Classes.Count;
         var overall = new RateCounts();
         var perClass = Enumerable.Range(0, classes).Select(_ => new RateCounts()).ToArray();
-        var flagged = new HashSet<string>(StringComparer.Ordinal);
+        var flagged = new Dictionary<string, int>(StringComparer.Ordinal); // flagged sample id → true class
         var chunks = ResultsReader.ReadChunksAsync(runDirectory).GetAsyncEnumerator();
         try
         {
@@ -72,7 +72,7 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
                     }
                     if (r.Flagged == true)
                     {
-                        flagged.Add(r.SampleId);
+                        flagged[r.SampleId] = r.TrueLabel;
                     }
                 }
             }

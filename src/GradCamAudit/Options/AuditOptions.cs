@@ -97,9 +97,15 @@ public sealed record ReportOptions(int GalleryMax, string? TemplateDirectory, in
 /// against the baseline, a minimum on-object rate per true class, a maximum error rate. A gate fails only when the
 /// confidence interval at <paramref name="Confidence"/> lies wholly beyond its limit.
 /// </summary>
-public sealed record GatesOptions(double? MaxFlaggedRateRise, double? MaxRightForWrongReasonRateRise, double? MinOnObjectRate, double? MaxErrorRate, int MinClassSamples, double Confidence)
+public sealed record GatesOptions(double? MaxFlaggedRateRise, double? MaxRightForWrongReasonRateRise, double? MinOnObjectRate, double? MaxErrorRate, int MinClassSamples, double Confidence,
+    double? MaxNewlyFlagged = null, IReadOnlyDictionary<string, string>? Severity = null)
 {
+    public static readonly string[] GateNames = ["maxFlaggedRateRise", "maxRightForWrongReasonRateRise", "minOnObjectRate", "maxErrorRate", "maxNewlyFlagged"];
+
     public static GatesOptions None { get; } = new(null, null, null, null, 30, 0.95);
 
-    public bool Any => MaxFlaggedRateRise != null || MaxRightForWrongReasonRateRise != null || MinOnObjectRate != null || MaxErrorRate != null;
+    public bool Any => MaxFlaggedRateRise != null || MaxRightForWrongReasonRateRise != null || MinOnObjectRate != null || MaxErrorRate != null || MaxNewlyFlagged != null;
+
+    /// <summary>A gate's declared severity: "fail" (the default: exit 3) or "warn" (reported, exit 3 only with --fail-on-warn).</summary>
+    public string SeverityOf(string gate) => Severity?.GetValueOrDefault(gate) ?? "fail";
 }

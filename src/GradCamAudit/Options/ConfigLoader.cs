@@ -180,7 +180,15 @@ public static class ConfigLoader
             var gates = new GatesOptions(
                 g.OptionalDouble("maxFlaggedRateRise", 0, 100), g.OptionalDouble("maxRightForWrongReasonRateRise", 0, 100),
                 g.OptionalDouble("minOnObjectRate", 0, 100), g.OptionalDouble("maxErrorRate", 0, 100),
-                g.Int("minClassSamples", 30, 1, 1_000_000), g.Double("confidence", 0.95, 0.5, 0.9999));
+                g.Int("minClassSamples", 30, 1, 1_000_000), g.Double("confidence", 0.95, 0.5, 0.9999),
+                g.OptionalDouble("maxNewlyFlagged", 0, 1e9), g.StringMap("severity"));
+            foreach ((string gate, string severity) in gates.Severity ?? new Dictionary<string, string>())
+            {
+                if (!GatesOptions.GateNames.Contains(gate) || severity is not "fail" and not "warn")
+                {
+                    errors.Add($"gates.severity: '{gate}': '{severity}' must map a gate ({string.Join(", ", GatesOptions.GateNames)}) to fail or warn");
+                }
+            }
 
             var o = root.Section("output", required: false);
             string? configuredOut = o.Path("directory", baseDir, mustExist: false, required: false);

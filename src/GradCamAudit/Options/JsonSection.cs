@@ -150,6 +150,23 @@ internal sealed class JsonSection
         return v;
     }
 
+    /// <summary>An object of string values (name → value); null when absent.</summary>
+    public IReadOnlyDictionary<string, string>? StringMap(string key)
+    {
+        Record(key, "object", null, null, null);
+        JsonElement e = Get(key);
+        if (e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (e.ValueKind != JsonValueKind.Object || e.EnumerateObject().Any(p => p.Value.ValueKind != JsonValueKind.String))
+        {
+            errors.Add($"{prefix}{key}: expected an object of strings, got {e.GetRawText()}");
+            return null;
+        }
+        return e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
+    }
+
     public IReadOnlyList<string>? StringList(string key) => List(key, JsonValueKind.String, x => x.GetString()!, "strings");
 
     public IReadOnlyList<int>? IntList(string key) => List(key, JsonValueKind.Number, x => x.TryGetInt32(out int v) ? v : -1, "integers");

@@ -364,9 +364,10 @@ public static class ReportBuilder
             string state = g.GetProperty("state").GetString() ?? "";
             var interval = g.GetProperty("interval");
             string range = interval.ValueKind == System.Text.Json.JsonValueKind.Array ? $"{N(interval[0])} to {N(interval[1])}" : g.GetProperty("reason").GetString() ?? "-";
-            return new GateRow(state, g.GetProperty("name").GetString() ?? "", g.GetProperty("scope").GetString() ?? "", N(g.GetProperty("value")), range,
-                g.GetProperty("limitSource").GetString() ?? "", state == "fail");
-        }).OrderBy(g => g.State switch { "fail" => 0, "not_evaluated" => 2, _ => 1 }).ToList();
+            string severity = g.TryGetProperty("severity", out var sv) && sv.ValueKind == System.Text.Json.JsonValueKind.String ? " (" + sv.GetString() + ")" : "";
+            return new GateRow(state + severity, g.GetProperty("name").GetString() ?? "", g.GetProperty("scope").GetString() ?? "", N(g.GetProperty("value")), range,
+                g.GetProperty("limitSource").GetString() ?? "", state is "fail" or "warn");
+        }).OrderBy(g => g.State.StartsWith("fail (major", StringComparison.Ordinal) ? 0 : g.State.StartsWith("fail", StringComparison.Ordinal) ? 1 : g.State.StartsWith("warn", StringComparison.Ordinal) ? 2 : g.State == "not_evaluated" ? 4 : 3).ToList();
     }
 
     /// <summary>comparison.json of the run folder, when it was compared with a baseline.</summary>

@@ -52,7 +52,7 @@ public sealed class GateTests
         Assert.True(rise.GetProperty("interval")[0].GetDouble() > 5);
         Assert.All(gates.Where(g => g.GetProperty("name").GetString() == "minOnObjectRate"), g => Assert.Equal("not_evaluated", g.GetProperty("state").GetString()));
         var counts = summary.RootElement.GetProperty("gateCounts");
-        Assert.Equal(gates.Count, counts.GetProperty("pass").GetInt32() + counts.GetProperty("fail").GetInt32() + counts.GetProperty("not_evaluated").GetInt32());
+        Assert.Equal(gates.Count, counts.GetProperty("pass").GetInt32() + counts.GetProperty("warn").GetInt32() + counts.GetProperty("fail").GetInt32() + counts.GetProperty("not_evaluated").GetInt32());
 
         using var comparison = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(night2, "comparison.json")));
         long newly = comparison.RootElement.GetProperty("newlyFlagged").GetInt64();
@@ -63,16 +63,31 @@ public sealed class GateTests
         // The report, re-rendered after the comparison, opens with the gate table and shows the baseline.
         string html = File.ReadAllText(Path.Combine(night2, "report.html"));
         Assert.True(html.IndexOf("<section id=\"gates\">", StringComparison.Ordinal) < html.IndexOf("<section id=\"headline\">", StringComparison.Ordinal));
-        Assert.Contains("<tr class=\"alarm\"><td>fail</td><td>maxFlaggedRateRise</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"alarm\"><td>fail (major)</td><td>maxFlaggedRateRise</td>", html, StringComparison.Ordinal); // a rise beyond twice the limit
         Assert.Contains("<section id=\"baseline\">", html, StringComparison.Ordinal);
         Assert.Contains("The runs differ in config", html, StringComparison.Ordinal);
         Assert.Contains($"{newly} samples newly flagged", html, StringComparison.Ordinal);
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
 
+        // Declared a warning, the same rise is reported but does not fail the job, unless asked to.
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(
+            ["audit", "--config", tonight, "--overwrite", "--baseline", night1, "--set", "gates.maxFlaggedRateRise=5", "--set", "gates.severity={\"maxFlaggedRateRise\":\"warn\"}",
+             "--set", "gates.maxNewlyFlagged=1000", "--set", "gates.minOnObjectRate=99", "--set", "gates.minClassSamples=1000"]));
+        using (var warned = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(night2, "summary.json"))))
+        {
+            var states = warned.RootElement.GetProperty("gates").EnumerateArray().ToDictionary(g => g.GetProperty("name").GetString() + "/" + g.GetProperty("scope").GetString(), g => g.GetProperty("state").GetString());
+            Assert.Equal("warn", states["maxFlaggedRateRise/overall"]);
+            Assert.Equal("pass", states["maxNewlyFlagged/overall"]);
+            Assert.Equal(1, warned.RootElement.GetProperty("gateCounts").GetProperty("warn").GetInt32());
+        }
+        Assert.Equal(Commands.GateFailed, await Commands.Build().ParseAndRunAsync(["compare", "--baseline", night1, "--current", night2, "--fail-on-warn"]));
+        Assert.Equal(Commands.GateFailed, await Commands.Build().ParseAndRunAsync(["compare", "--baseline", night1, "--current", night2, "--fail-if-not-evaluated"]));
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["compare", "--baseline", night1, "--current", night2]));
+        Assert.Contains("⚠️ warn (major) | maxFlaggedRateRise", File.ReadAllText(Path.Combine(night2, "summary.md")), StringComparison.Ordinal);
+
         // The same comparison with a limit above the measured rise passes.
         File.WriteAllText(tonight, File.ReadAllText(tonight).Replace("\"report\":", "\"gates\": { \"maxFlaggedRateRise\": 80 },\n  \"report\":", StringComparison.Ordinal));
         RunManifest run = RunManifest.Load(Path.Combine(night2, "run.json"));
-        Assert.Equal(Commands.GateFailed, await Commands.Build().ParseAndRunAsync(["compare", "--baseline", night1, "--current", night2]));
         Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", tonight, "--overwrite", "--baseline", night1]));
         Assert.NotEqual(run.RunId, RunManifest.Load(Path.Combine(night2, "run.json")).RunId);
     }
