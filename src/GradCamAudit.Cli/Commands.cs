@@ -113,6 +113,31 @@ public static class Commands
         root.Subcommands.Add(merge);
         root.Subcommands.Add(audit);
 
+        var validateConfig = new Option<string>("--config") { Description = "Audit config (JSON).", Required = true };
+        var validateSet = new Option<string[]>("--set") { Description = "Override a config key, repeatable (as for audit)." };
+        var validate = new Command("validate", "Check the config, the manifest and every sample's files (headers only, no model, no pixels): problems on stdout in errors.csv's columns; exit 2 when any.")
+        {
+            validateConfig, validateSet,
+        };
+        validate.SetAction((pr, ct) => Guard(pr, log =>
+        {
+            AuditOptions options = ConfigLoader.Load(pr.GetValue(validateConfig)!, null, pr.GetValue(validateSet) ?? [], EnvironmentVariables());
+            var manifest = new GradCamAudit.Data.ManifestReader(options.Dataset.Manifest, options.Dataset.Classes);
+            var decoder = new GradCamAudit.Data.ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels);
+            var problems = GradCamAudit.Data.DatasetValidator.Validate(manifest, decoder, options.Audit.DecodeWorkers).ToList();
+            using (var buffer = new MemoryStream())
+            {
+                GradCamAudit.Results.PartCommitter.WriteErrors(buffer, problems);
+                Console.Out.Write(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+            }
+            log.LogInformation("{Problems} problem(s) found; headers were read, pixels were not: truncated pixel data shows only in the audit", problems.Count);
+            if (problems.Count > 0)
+            {
+                throw new UsageException($"validate: {problems.Count} row(s) would land in errors.csv ({string.Join(", ", problems.GroupBy(p => p.ReasonCode).Select(g => $"{g.Count()} {g.Key}"))})");
+            }
+        }));
+        root.Subcommands.Add(validate);
+
         var run = new Option<string>("--run") { Description = "A finished run's output folder.", Required = true };
         var templates = new Option<string?>("--templates") { Description = "Folder of Scriban templates overriding the embedded ones." };
         var report = new Command("report", "Re-render report.html from a finished run's results (no model needed).") { run, templates };

@@ -61,6 +61,43 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
         return new DecodedSample(entry, rgb, binary, image.Info.Width, image.Info.Height, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(imageBytes)));
     }
 
+    /// <summary>
+    /// Checks an entry from the files' headers only (for <c>validate</c>): both files exist and are regular, both
+    /// headers decode, the sizes match, the image is within the pixel limit. No pixel is decoded, so truncated pixel
+    /// data passes here and is found by the audit.
+    /// </summary>
+    public void CheckHeaders(ManifestEntry entry)
+    {
+        (int Width, int Height) Header(string path, string missingCode, string corruptCode, string what, string name)
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                throw new SampleException(Directory.Exists(path) ? ReasonCodes.InvalidPath : missingCode, Directory.Exists(path) ? $"{what} is a folder, not a file: {name}" : $"{what} file not found: {name}");
+            }
+            if (info.Length == 0)
+            {
+                throw new SampleException(ReasonCodes.InvalidPath, $"{what} is empty or not a regular file (FIFO, device): {name}");
+            }
+            using SKCodec? codec = SKCodec.Create(path, out SKCodecResult result);
+            if (codec == null || codec.Info.Width <= 0 || codec.Info.Height <= 0)
+            {
+                throw new SampleException(corruptCode, $"{what} header is not a decodable image ({result}): {name}");
+            }
+            return (codec.Info.Width, codec.Info.Height);
+        }
+        (int w, int h) = Header(entry.ImagePath, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
+        (int mw, int mh) = Header(entry.MaskPath, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask);
+        if ((long)w * h > maxImagePixels)
+        {
+            throw new SampleException(ReasonCodes.ImageTooLarge, $"image is {w}x{h} = {(long)w * h:N0} pixels, over audit.maxImagePixels = {maxImagePixels:N0}: {entry.Source.Image}");
+        }
+        if (mw != w || mh != h)
+        {
+            throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mw}x{mh} but image is {w}x{h}");
+        }
+    }
+
     /// <summary>Decodes just the image at model resolution (RGB HWC bytes), for the report.</summary>
     public byte[] DecodeImage(string path) => DecodeOne(path, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image", ImageSampling, ToRgb);
 
