@@ -35,3 +35,37 @@ public static class TestPaths
         return dir?.FullName ?? throw new InvalidOperationException("GradCamAudit.sln not found above the test output");
     }
 }
+
+/// <summary>Runs the command line in-process with stdout or stderr captured (tests of one collection run one at a time).</summary>
+public static class CliCapture
+{
+    public static async Task<(int Code, string Output)> RunCapturingAsync(bool stderr, params string[] args)
+    {
+        var capture = new StringWriter();
+        TextWriter saved = stderr ? Console.Error : Console.Out;
+        if (stderr)
+        {
+            Console.SetError(capture);
+        }
+        else
+        {
+            Console.SetOut(capture);
+        }
+        try
+        {
+            int code = await GradCamAudit.Cli.Commands.ParseAndRunAsync(GradCamAudit.Cli.Commands.Build(), args);
+            return (code, capture.ToString());
+        }
+        finally
+        {
+            if (stderr)
+            {
+                Console.SetError(saved);
+            }
+            else
+            {
+                Console.SetOut(saved);
+            }
+        }
+    }
+}

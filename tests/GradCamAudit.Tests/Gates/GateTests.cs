@@ -146,18 +146,9 @@ public sealed class GateFamilyTests
     public async Task SuggestGates_ThenAnUnchangedNight_Passes_AndSummaryMdTellsTheGates()
     {
         (string config, string baseline) = ReferenceRun.Baseline.Value;
-        var stdout = new StringWriter();
-        TextWriter saved = Console.Out;
-        Console.SetOut(stdout);
-        try
-        {
-            Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["suggest-gates", "--run", baseline, "--margin", "5"]));
-        }
-        finally
-        {
-            Console.SetOut(saved);
-        }
-        var suggested = System.Text.Json.Nodes.JsonNode.Parse(stdout.ToString())!["gates"]!.AsObject();
+        (int code, string output) = await CliCapture.RunCapturingAsync(false, "suggest-gates", "--run", baseline, "--margin", "5");
+        Assert.Equal(Commands.Ok, code);
+        var suggested = System.Text.Json.Nodes.JsonNode.Parse(output)!["gates"]!.AsObject();
         Assert.Equal(5.0, (double)suggested["maxFlaggedRateRise"]!);
         Assert.True(File.Exists(Path.Combine(baseline, "suggested-gates.json")));
 

@@ -98,20 +98,9 @@ public sealed class BadInputTests
     public async Task Validate_ListsEveryPlantedProblem_FromHeadersOnly_Exit2_AndACleanDatasetExits0()
     {
         (string config, string output) = BuildBadDataset();
-        var stdout = new StringWriter();
-        TextWriter saved = Console.Out;
-        Console.SetOut(stdout);
-        int code;
-        try
-        {
-            code = await Commands.Build().ParseAndRunAsync(["validate", "--config", config]);
-        }
-        finally
-        {
-            Console.SetOut(saved);
-        }
+        (int code, string listed) = await CliCapture.RunCapturingAsync(false, "validate", "--config", config);
         Assert.Equal(Commands.UsageError, code);
-        var found = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')).ToDictionary(f => f[1], f => f[3]);
+        var found = listed.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')).ToDictionary(f => f[1], f => f[3]);
         Assert.Equal(ReasonCodes.ImageMissing, found["missing-image"]);
         Assert.Equal(ReasonCodes.ImageCorrupt, found["corrupt-image"]);
         Assert.Equal(ReasonCodes.MaskSizeMismatch, found["wrong-size-mask"]);
@@ -120,7 +109,7 @@ public sealed class BadInputTests
         Assert.Equal(ReasonCodes.InvalidPath, found["escapes"]);
         Assert.Equal(ReasonCodes.UnknownLabel, found["index-out-of-range"]);
         Assert.Equal(7, found.Count);
-        Assert.StartsWith("row,sample_id,image,reason_code,detail", stdout.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("row,sample_id,image,reason_code,detail", listed, StringComparison.Ordinal);
         Assert.False(Directory.Exists(output), "validate writes nothing");
 
         Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["validate", "--config", Path.Combine(TestPaths.Configs, "demo.json")]));

@@ -94,21 +94,10 @@ public sealed class ResumeTests
         File.Copy(TestDatasets.DemoWeights, otherWeights, overwrite: true);
         File.AppendAllText(otherWeights, " ");
         string changed = TestDatasets.Config(TestPaths.NewTempDir("resume-diff-cfg"), Path.Combine(dir, "data", "manifest.csv"), weights: otherWeights, audit: ReferenceRun.Audit + ", \"offObjectLiftThreshold\": 1.5");
-        var stderr = new StringWriter();
-        TextWriter saved = Console.Error;
-        Console.SetError(stderr);
-        int code;
-        try
-        {
-            code = await Commands.Build().ParseAndRunAsync(["audit", "--config", changed, "--output", output, "--resume"]);
-        }
-        finally
-        {
-            Console.SetError(saved);
-        }
+        (int code, string stderr) = await CliCapture.RunCapturingAsync(true, "audit", "--config", changed, "--output", output, "--resume");
         Assert.Equal(Commands.UsageError, code);
-        Assert.Contains("--resume: config", stderr.ToString(), StringComparison.Ordinal);
-        Assert.Contains("--resume: weights", stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains("--resume: config", stderr, StringComparison.Ordinal);
+        Assert.Contains("--resume: weights", stderr, StringComparison.Ordinal);
         Assert.Equal(before, Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList());
     }
 }

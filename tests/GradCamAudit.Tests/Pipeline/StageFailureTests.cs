@@ -119,22 +119,10 @@ public sealed class StageFailureTests
             foreach (bool verbose in new[] { false, true })
             {
                 string output = Path.Combine(mount, verbose ? "v" : "q");
-                var stderr = new StringWriter();
-                TextWriter saved = Console.Error;
-                Console.SetError(stderr);
                 long start = Stopwatch.GetTimestamp();
-                int code;
-                try
-                {
-                    code = await Commands.Build().ParseAndRunAsync(verbose
-                        ? ["audit", "--config", config, "--output", output, "--verbose"]
-                        : ["audit", "--config", config, "--output", output]);
-                }
-                finally
-                {
-                    Console.SetError(saved);
-                }
-                string log = stderr.ToString();
+                (int code, string log) = await CliCapture.RunCapturingAsync(true, verbose
+                    ? ["audit", "--config", config, "--output", output, "--verbose"]
+                    : ["audit", "--config", config, "--output", output]);
                 Assert.True(code == Commands.RuntimeFailure, log);
                 Assert.True(Stopwatch.GetElapsedTime(start) < TimeSpan.FromSeconds(60), "the run must end, not hang");
                 string failed = Assert.Single(log.Split('\n'), l => l.StartsWith("failed: ", StringComparison.Ordinal));
