@@ -201,7 +201,8 @@ public static class ReportBuilder
             classes.Select((name, k) => new KeyValue(name, LiftHistogram.Svg([(name, "#37474f", byClass[k])], cfg.Audit.OffObjectLiftThreshold, 320, 110,
                 $"predicted-class energy lift of true class {name}"))).ToList(),
             labelErrors.Select(g => Item(g.Row)).ToList(), summary.PossibleLabelErrors,
-            ReadGates(runDirectory), baselineView);
+            ReadGates(runDirectory), baselineView,
+            MethodComparison.Build(runDirectory, cfg.ExplainSettings.Methods, cfg.ExplainSettings.Primary, classes, cfg.Audit.OffObjectLiftThreshold));
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)

@@ -17,7 +17,8 @@ public sealed record ReportModel(
     IReadOnlyList<GalleryItem>? LabelErrors = null,
     long LabelErrorTotal = 0,
     IReadOnlyList<GateRow>? Gates = null,
-    BaselineView? Baseline = null);
+    BaselineView? Baseline = null,
+    IReadOnlyList<MethodRow>? Methods = null);
 
 /// <summary>One gate as the report's gate table shows it.</summary>
 public sealed record GateRow(string State, string Name, string Scope, string Value, string Interval, string Limit, bool Failed);

@@ -219,7 +219,7 @@ public static class ResultsReader
         return lists;
     }
 
-    private static async Task<string?[]> ReadStrings(ParquetRowGroupReader rg, DataField field, int n)
+    internal static async Task<string?[]> ReadStrings(ParquetRowGroupReader rg, DataField field, int n)
     {
         var values = new string?[n];
         await rg.ReadAsync(field, values.AsMemory()).ConfigureAwait(false);
@@ -227,7 +227,7 @@ public static class ResultsReader
     }
 
     /// <summary>A numeric or boolean column as double?, whatever its physical type and nullability.</summary>
-    private static async Task<double?[]> ReadNumbers(ParquetRowGroupReader rg, DataField field, int n)
+    internal static async Task<double?[]> ReadNumbers(ParquetRowGroupReader rg, DataField field, int n)
     {
         Type t = field.ClrType;
         if (t == typeof(double))

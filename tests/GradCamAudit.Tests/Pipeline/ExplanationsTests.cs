@@ -57,6 +57,18 @@ public sealed class ExplanationsTests
             Assert.True((bool)r["pred_class"]! && (bool)r["true_class"]!);
         });
 
+        // The report compares the methods: one row each, the primary marked, agreement for the others.
+        string html = File.ReadAllText(Path.Combine(output, "report.html"));
+        int start = html.IndexOf("<section id=\"methods\">", StringComparison.Ordinal);
+        Assert.True(start >= 0, "the report has a method comparison");
+        string methods = html[start..html.IndexOf("</section>", start, StringComparison.Ordinal)];
+        foreach (string m in new[] { "gradcam", "gradcam++", "layercam", "eigencam", "cam" })
+        {
+            Assert.Contains($"<tr><td>{m}</td>", methods, StringComparison.Ordinal);
+        }
+        Assert.Contains("<td>(primary)</td>", methods, StringComparison.Ordinal);
+        Assert.Equal(4, System.Text.RegularExpressions.Regex.Matches(methods, @"<td>\d+\.\d%</td><td>\d+\.\d%</td><td>\d+\.\d%</td>").Count);
+
         // top1 is the predicted class, top2 the second most likely, never the predicted one; Eigen-CAM is class-agnostic.
         Assert.Equal(0L, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {Duck.Results(output)} r JOIN {explanations} e ON e.row = r.row AND e.target = 'top1' WHERE e.class <> r.pred_label")[0]["n"]));
         Assert.Equal(0L, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {Duck.Results(output)} r JOIN {explanations} e ON e.row = r.row AND e.target = 'top2' WHERE e.class = r.pred_label")[0]["n"]));
