@@ -38,6 +38,8 @@ public static class Commands
         var auditTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
         var set = new Option<string[]>("--set") { Description = "Override a config key, repeatable: --set audit.batchSize=64 (values read as JSON, else as strings; after GRADCAM_AUDIT__section__key environment variables).", AllowMultipleArgumentsPerToken = false };
         var auditBaseline = new Option<string?>("--baseline") { Description = "A previous run folder to compare with (comparison.json, comparison.parquet) and gate against." };
+        var auditHistory = new Option<string?>("--history") { Description = "A folder of earlier run folders: the report charts the headline figures over them." };
+        var auditHistoryCount = new Option<int>("--history-count") { Description = "How many earlier runs the trend chart shows.", DefaultValueFactory = _ => 30 };
         var auditFailOnWarn = new Option<bool>("--fail-on-warn") { Description = "Exit 3 also when a gate of severity warn is beyond its limit." };
         var auditFailIfNotEvaluated = new Option<bool>("--fail-if-not-evaluated") { Description = "Exit 3 also when a gate could not be evaluated (small class, no baseline)." };
         var shard = new Option<string?>("--shard") { Description = "Audit one shard, I/N: rows with (row - 1) mod N == I, into <output>/shard-I-of-N/ ('auto': index and count from the job environment)." };
@@ -45,7 +47,7 @@ public static class Commands
         var shardCount = new Option<int?>("--shard-count") { Description = "Shard count N (default: SLURM_ARRAY_TASK_COUNT or GRADCAM_AUDIT_SHARD_COUNT)." };
         var audit = new Command("audit", "Run the audit and write results/, errors/, errors.csv, run.json and report.html.")
         {
-            config, output, limit, overwrite, resume, auditTemplates, set, shard, shardIndex, shardCount, auditBaseline, auditFailOnWarn, auditFailIfNotEvaluated,
+            config, output, limit, overwrite, resume, auditTemplates, set, shard, shardIndex, shardCount, auditBaseline, auditFailOnWarn, auditFailIfNotEvaluated, auditHistory, auditHistoryCount,
         };
         audit.SetAction((pr, ct) => Guard(pr, async log =>
         {
@@ -61,13 +63,14 @@ public static class Commands
             }
             ShardSpec? part = ShardResolver.Resolve(pr.GetValue(shard), pr.GetValue(shardIndex), pr.GetValue(shardCount), Environment.GetEnvironmentVariable);
             string? baselineDir = RunFolderOption(pr.GetValue(auditBaseline), "--baseline");
+            HistoryOptions? history = History(pr.GetValue(auditHistory), pr.GetValue(auditHistoryCount));
             RunManifest? finished = null;
             await CliLogging.WithProgressAsync(log, live: !pr.GetValue(Quiet) && pr.GetValue(LogFormat) != "json", async progress =>
-                finished = await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates)), part, progress), log, ct)
+                finished = await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates)), part, progress, history), log, ct)
                     .ConfigureAwait(false)).ConfigureAwait(false);
             if (baselineDir != null || options.GatesSettings.Any)
             {
-                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log), pr.GetValue(auditFailOnWarn), pr.GetValue(auditFailIfNotEvaluated));
+                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log, history), pr.GetValue(auditFailOnWarn), pr.GetValue(auditFailIfNotEvaluated));
             }
         }));
 
@@ -140,10 +143,13 @@ public static class Commands
 
         var run = new Option<string>("--run") { Description = "A finished run's output folder.", Required = true };
         var templates = new Option<string?>("--templates") { Description = "Folder of Scriban templates overriding the embedded ones." };
-        var report = new Command("report", "Re-render report.html from a finished run's results (no model needed).") { run, templates };
+        var reportHistory = new Option<string?>("--history") { Description = "A folder of earlier run folders for the trend chart." };
+        var reportHistoryCount = new Option<int>("--history-count") { Description = "How many earlier runs the trend chart shows.", DefaultValueFactory = _ => 30 };
+        var report = new Command("report", "Re-render report.html from a finished run's results (no model needed).") { run, templates, reportHistory, reportHistoryCount };
         report.SetAction((pr, ct) => Guard(pr, log =>
         {
-            string path = ReportBuilder.Render(Path.GetFullPath(pr.GetValue(run)!), TemplatesFolder(pr.GetValue(templates)));
+            string path = ReportBuilder.Render(Path.GetFullPath(pr.GetValue(run)!), TemplatesFolder(pr.GetValue(templates)), null,
+                History(pr.GetValue(reportHistory), pr.GetValue(reportHistoryCount)));
             log.LogInformation("report: {Report}", path);
             return Task.CompletedTask;
         }));
@@ -258,6 +264,19 @@ public static class Commands
         {
             throw new GradCamAudit.Gates.GateFailedException(failed);
         }
+    }
+
+    private static HistoryOptions? History(string? folder, int count)
+    {
+        if (folder == null)
+        {
+            return null;
+        }
+        if (!Directory.Exists(folder) || count < 1)
+        {
+            throw new UsageException(count < 1 ? $"--history-count must be positive, got {count}" : $"--history: folder '{folder}' does not exist");
+        }
+        return new HistoryOptions(Path.GetFullPath(folder), count);
     }
 
     private static string? RunFolderOption(string? folder, string option)

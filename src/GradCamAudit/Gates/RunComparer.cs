@@ -29,7 +29,7 @@ public sealed class GateFailedException(IReadOnlyList<GateResult> failed)
 /// </summary>
 public static class RunComparer
 {
-    public static IReadOnlyList<GateResult> Run(string currentDirectory, string? baselineDirectory, ILogger log)
+    public static IReadOnlyList<GateResult> Run(string currentDirectory, string? baselineDirectory, ILogger log, Reporting.HistoryOptions? history = null)
     {
         RunRates current = RunRates.Read(currentDirectory);
         RunRates? baseline = baselineDirectory == null ? null : RunRates.Read(baselineDirectory);
@@ -51,7 +51,7 @@ public static class RunComparer
             }
         }
         RecordGates(folder, gates);
-        Reporting.ReportBuilder.Render(folder.Directory, null); // the report and summary.json take up the gates and the comparison
+        Reporting.ReportBuilder.Render(folder.Directory, null, null, history); // the report and summary.json take up the gates and the comparison
         string markdown = MarkdownSummary.Build(current, baseline, gates);
         RunFolder.WriteAtomic(Path.Combine(folder.Directory, "summary.md"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));
         return gates;

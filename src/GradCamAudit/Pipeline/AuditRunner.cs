@@ -10,7 +10,8 @@ using TorchSharp;
 namespace GradCamAudit.Pipeline;
 
 /// <summary>Per-run flags from the command line.</summary>
-public sealed record RunRequest(long? Limit, bool Overwrite, bool Resume = false, string? TemplateDirectory = null, ShardSpec? Shard = null, IProgress<RunProgress>? Progress = null);
+public sealed record RunRequest(long? Limit, bool Overwrite, bool Resume = false, string? TemplateDirectory = null, ShardSpec? Shard = null, IProgress<RunProgress>? Progress = null,
+    HistoryOptions? History = null);
 
 /// <summary>
 /// One audit, start to finish: validate everything (config, manifest header, templates, output folder, weights, model
@@ -149,7 +150,7 @@ public static class AuditRunner
             var complete = run with { Status = RunStatus.Complete, FinishedUtc = DateTimeOffset.UtcNow };
             try
             {
-                ReportBuilder.Render(folder.Directory, request.TemplateDirectory, complete);
+                ReportBuilder.Render(folder.Directory, request.TemplateDirectory, complete, request.History);
             }
             catch (Exception ex)
             {

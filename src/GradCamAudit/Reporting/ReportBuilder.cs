@@ -28,7 +28,7 @@ public static class ReportBuilder
     /// Renders report.html of a run folder. <paramref name="finishing"/> is the run.json about to be committed by the
     /// run that renders its own report as its last step (the folder's run.json still says "running" then).
     /// </summary>
-    public static string Render(string runDirectory, string? templateDirectory, RunManifest? finishing = null)
+    public static string Render(string runDirectory, string? templateDirectory, RunManifest? finishing = null, HistoryOptions? history = null)
     {
         var folder = new RunFolder(runDirectory);
         RunManifest run;
@@ -42,8 +42,14 @@ public static class ReportBuilder
         }
         Template template = LoadTemplate(templateDirectory ?? run.Config.Report.TemplateDirectory);
         ReportModel model = BuildModel(runDirectory, run, out RunSummary summary);
-        RunFolder.WriteAtomic(folder.ReportPath, s => RenderTo(template, model, s), pausePoint: "report-written");
         SummaryWriter.Write(folder, run, summary);
+        if (history != null)
+        {
+            // The trend: earlier runs' summaries and this run's, just written.
+            var points = Trend.Read(history, runDirectory).Append(Trend.Point(folder.SummaryJsonPath)).ToList();
+            model = model with { TrendChart = Trend.Svg(points), TrendRuns = points.Count };
+        }
+        RunFolder.WriteAtomic(folder.ReportPath, s => RenderTo(template, model, s), pausePoint: "report-written");
         return folder.ReportPath;
     }
 

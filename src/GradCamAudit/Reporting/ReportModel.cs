@@ -18,7 +18,9 @@ public sealed record ReportModel(
     long LabelErrorTotal = 0,
     IReadOnlyList<GateRow>? Gates = null,
     BaselineView? Baseline = null,
-    IReadOnlyList<MethodRow>? Methods = null);
+    IReadOnlyList<MethodRow>? Methods = null,
+    string TrendChart = "",
+    int TrendRuns = 0);
 
 /// <summary>One gate as the report's gate table shows it.</summary>
 public sealed record GateRow(string State, string Name, string Scope, string Value, string Interval, string Limit, bool Failed);

@@ -22,6 +22,7 @@ public static class ReportSamples
             [Card("s3", 3)], 1,
             [new GateRow("fail", "maxFlaggedRateRise", "overall", "9.0", "5.0 to 13.0", "baseline 1.0% + 5.0 pp", true)],
             new BaselineView("base", "weights", [new BaselineFigure("accuracy", "50.0%", "40.0%", "-10.0 pp")], 1, 0),
-            [new MethodRow("gradcam", "2.00", "10.0%", "80.0%", "(primary)", ["2.00", "1.50"])]);
+            [new MethodRow("gradcam", "2.00", "10.0%", "80.0%", "(primary)", ["2.00", "1.50"])],
+            "<svg></svg>", 2);
     }
 }

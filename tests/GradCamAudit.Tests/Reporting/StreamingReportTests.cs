@@ -96,6 +96,35 @@ public sealed class StreamingReportTests(DemoRunFixture demo) : IClassFixture<De
     }
 
     [Fact]
+    public async Task History_ChartsTheHeadlineFiguresOverEarlierRuns()
+    {
+        string history = TestPaths.NewTempDir("history");
+        string source = File.ReadAllText(Path.Combine(demo.OutputDirectory, "summary.json"));
+        for (int night = 1; night <= 3; night++)
+        {
+            string folder = Path.Combine(history, $"night-{night}");
+            Directory.CreateDirectory(folder);
+            var node = System.Text.Json.Nodes.JsonNode.Parse(source)!;
+            node["finishedUtc"] = new DateTimeOffset(2026, 11, night, 3, 0, 0, TimeSpan.Zero).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+            node["runId"] = $"night-{night}";
+            node["headline"]!["flagged"] = 10 * night;
+            File.WriteAllText(Path.Combine(folder, "summary.json"), node.ToJsonString());
+        }
+        Directory.CreateDirectory(Path.Combine(history, "not-a-run"));
+        string copy = RewrittenByDuckDb();
+        Assert.Equal(GradCamAudit.Cli.Commands.Ok, await GradCamAudit.Cli.Commands.ParseAndRunAsync(GradCamAudit.Cli.Commands.Build(), ["report", "--run", copy, "--history", history, "--history-count", "2"]));
+        string html = File.ReadAllText(Path.Combine(copy, "report.html"));
+        int start = html.IndexOf("<section id=\"trend\">", StringComparison.Ordinal);
+        Assert.True(start >= 0);
+        string trend = html[start..html.IndexOf("</section>", start, StringComparison.Ordinal)];
+        Assert.Contains("Trend over the last 3 runs", trend, StringComparison.Ordinal); // the two latest earlier runs and this one
+        Assert.Equal(3, trend.Split("<polyline class=\"trend\"").Length - 1);
+        Assert.Equal(9, trend.Split("<circle ").Length - 1);
+        Assert.Contains("night-3: flagged", trend, StringComparison.Ordinal);
+        Assert.DoesNotContain("night-1:", trend, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ResultsLackingContractColumns_AreOneClearError()
     {
         string copy = RewrittenByDuckDb("* EXCLUDE (flagged, pred_energy_lift)");
