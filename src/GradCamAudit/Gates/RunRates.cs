@@ -58,28 +58,17 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
         var overall = new RateCounts();
         var perClass = Enumerable.Range(0, classes).Select(_ => new RateCounts()).ToArray();
         var flagged = new Dictionary<string, int>(StringComparer.Ordinal); // flagged sample id → true class
-        var chunks = ResultsReader.ReadChunksAsync(runDirectory).GetAsyncEnumerator();
-        try
+        foreach (ReportRow r in ResultsReader.ReadChunks(runDirectory).SelectMany(c => c.Rows))
         {
-            while (chunks.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            overall.Add(r);
+            if (r.TrueLabel >= 0 && r.TrueLabel < classes)
             {
-                foreach (ReportRow r in chunks.Current.Rows)
-                {
-                    overall.Add(r);
-                    if (r.TrueLabel >= 0 && r.TrueLabel < classes)
-                    {
-                        perClass[r.TrueLabel].Add(r);
-                    }
-                    if (r.Flagged == true)
-                    {
-                        flagged[r.SampleId] = r.TrueLabel;
-                    }
-                }
+                perClass[r.TrueLabel].Add(r);
             }
-        }
-        finally
-        {
-            chunks.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            if (r.Flagged == true)
+            {
+                flagged[r.SampleId] = r.TrueLabel;
+            }
         }
         return new RunRates(run, overall, perClass, flagged);
     }

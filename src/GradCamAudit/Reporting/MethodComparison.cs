@@ -27,15 +27,7 @@ public static class MethodComparison
         var verdicts = methods.ToDictionary(m => m, _ => new Dictionary<long, bool>());
         foreach (string part in Directory.EnumerateFiles(dir, "part-*.parquet").Order(StringComparer.Ordinal))
         {
-            ParquetReader reader = ParquetReader.CreateAsync(part).GetAwaiter().GetResult();
-            try
-            {
-                Accumulate(reader);
-            }
-            finally
-            {
-                reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
+            ResultsReader.WithReader(part, Accumulate);
         }
         void Accumulate(ParquetReader reader)
         {

@@ -135,20 +135,12 @@ public static class ReportBuilder
         AuditOptions cfg = run.Config;
         int cap = cfg.Report.GalleryMax;
         summary = new RunSummary(classes.Count, cap);
-        var chunks = ResultsReader.ReadChunksAsync(runDirectory).GetAsyncEnumerator();
-        try
+        foreach ((ReportRow[] rows, RowOrigin origin) in ResultsReader.ReadChunks(runDirectory))
         {
-            while (chunks.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+            foreach (ReportRow r in rows)
             {
-                foreach (ReportRow r in chunks.Current.Rows)
-                {
-                    summary.Add(r, chunks.Current.Origin);
-                }
+                summary.Add(r, origin);
             }
-        }
-        finally
-        {
-            chunks.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
         long audited = summary.Audited;
         string runNote = run.Status switch

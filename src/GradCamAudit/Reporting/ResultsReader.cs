@@ -104,24 +104,25 @@ public static class ResultsReader
         }
     }
 
-    /// <summary>All rows at once (small runs and tests).</summary>
-    public static List<ReportRow> ReadRows(string runDirectory)
+    /// <summary>The same chunks for synchronous callers (the report, the gates): one row group at a time.</summary>
+    public static IEnumerable<(ReportRow[] Rows, RowOrigin Origin)> ReadChunks(string runDirectory)
     {
-        var rows = new List<ReportRow>();
         var e = ReadChunksAsync(runDirectory).GetAsyncEnumerator();
         try
         {
             while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult())
             {
-                rows.AddRange(e.Current.Rows);
+                yield return e.Current;
             }
         }
         finally
         {
             e.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
-        return rows;
     }
+
+    /// <summary>All rows at once (small runs and tests).</summary>
+    public static List<ReportRow> ReadRows(string runDirectory) => ReadChunks(runDirectory).SelectMany(c => c.Rows).ToList();
 
     /// <summary>
     /// The maps of the wanted sample ids, reading only the row groups they are in, and in those only the sample_id and
@@ -133,17 +134,23 @@ public static class ResultsReader
         var maps = new Dictionary<string, ReportMaps>(StringComparer.Ordinal);
         foreach (var group in wanted.GroupBy(w => w.Key.File))
         {
-            ParquetReader reader = ParquetReader.CreateAsync(group.Key).GetAwaiter().GetResult();
-            try
-            {
-                ReadMapsOfFile(reader, group, maps);
-            }
-            finally
-            {
-                reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
+            WithReader(group.Key, reader => ReadMapsOfFile(reader, group, maps));
         }
         return maps;
+    }
+
+    /// <summary>Opens a Parquet file for a synchronous caller and disposes the reader afterwards.</summary>
+    internal static void WithReader(string path, Action<ParquetReader> read)
+    {
+        ParquetReader reader = ParquetReader.CreateAsync(path).GetAwaiter().GetResult();
+        try
+        {
+            read(reader);
+        }
+        finally
+        {
+            reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     private static void ReadMapsOfFile(ParquetReader reader, IEnumerable<KeyValuePair<RowOrigin, HashSet<string>>> group, Dictionary<string, ReportMaps> maps)
