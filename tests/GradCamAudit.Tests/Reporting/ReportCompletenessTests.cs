@@ -66,6 +66,22 @@ public sealed class ReportCompletenessTests
     }
 
     [Fact]
+    public async Task PageOverScribansDefaultMebibyte_IsWrittenWhole()
+    {
+        // A gallery cap high enough for every flagged card: the page passes the 1,048,576 characters Scriban cuts at by default.
+        string dir = TestPaths.NewTempDir("bigpage");
+        string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 340), report: "\"galleryMax\": 1000");
+        RunManifest run = await AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(null, false), _ => { });
+        string html = File.ReadAllText(Path.Combine(dir, "out", "report.html"));
+        Assert.True(html.Length > 1_048_576, $"the page should pass 1 MiB, is {html.Length:N0} characters");
+        Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
+        long flagged = Convert.ToInt64(Pipeline.Duck.Query($"SELECT count(*) FILTER (WHERE flagged) AS n FROM {Pipeline.Duck.Results(Path.Combine(dir, "out"))}")[0]["n"]);
+        string gallery = html[html.IndexOf("<section id=\"flagged\">", StringComparison.Ordinal)..html.IndexOf("<section id=\"rfwr\">", StringComparison.Ordinal)];
+        Assert.Equal(flagged, Occurrences(gallery, "<div class=\"card\""));
+        Assert.Equal(RunStatus.Complete, run.Status);
+    }
+
+    [Fact]
     public async Task MapsOnly_KeepsTheDatasetsImagesOutOfThePage()
     {
         string dir = TestPaths.NewTempDir("mapsonly");
