@@ -14,7 +14,8 @@ public static class MarkdownSummary
     {
         static string Pct(double? v) => v.HasValue ? (100 * v.Value).ToString("F1", CultureInfo.InvariantCulture) + "%" : "-";
         static string Num(double? v) => v.HasValue ? v.Value.ToString("F1", CultureInfo.InvariantCulture) : "-";
-        static string Cell(string s) => s.Replace("|", "\\\\|", StringComparison.Ordinal).Replace("\\n", " ", StringComparison.Ordinal);
+        // A pipe escaped with one backslash stays in its cell; a line break would end the table row.
+        static string Cell(string s) => s.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
         RunManifest run = current.Run;
         RateCounts all = current.Overall;
         var md = new StringBuilder();
@@ -22,6 +23,11 @@ public static class MarkdownSummary
         md.AppendLine();
         string line = string.Create(CultureInfo.InvariantCulture, $"Run `{run.RunId}`: {all.Samples} samples audited, {run.Counts.Errors} errors, accuracy {Pct(all.Rate(all.Correct))}, {all.Flagged} flagged (wrong, off-object), {all.RightForWrongReason} right for the wrong reason.");
         md.AppendLine(line + (baseline != null ? string.Create(CultureInfo.InvariantCulture, $" Baseline `{baseline.Run.RunId}`: {baseline.Overall.Flagged} flagged of {baseline.Overall.Samples}.") : " No baseline."));
+        if (current.AcknowledgedSamples > 0)
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"{current.AcknowledgedSamples} acknowledged samples (gates.acknowledged) are left out of the gates.");
+        }
         md.AppendLine();
         int failed = gates.Count(g => g.State == "fail"), warned = gates.Count(g => g.State == "warn"), passed = gates.Count(g => g.State == "pass"), skipped = gates.Count(g => g.State == "not_evaluated");
         md.AppendLine(CultureInfo.InvariantCulture, $"### Gates: {failed} failed, {warned} warnings, {passed} passed, {skipped} not evaluated");

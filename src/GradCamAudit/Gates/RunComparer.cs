@@ -31,9 +31,17 @@ public static class RunComparer
 {
     public static IReadOnlyList<GateResult> Run(string currentDirectory, string? baselineDirectory, ILogger log, Reporting.HistoryOptions? history = null)
     {
-        RunRates current = RunRates.Read(currentDirectory);
-        RunRates? baseline = baselineDirectory == null ? null : RunRates.Read(baselineDirectory);
         var folder = new RunFolder(currentDirectory);
+        RunManifest run = folder.LoadManifest() ?? throw new Options.ConfigException($"'{currentDirectory}' holds no run.json (not a run folder)");
+        // Tonight's acknowledgements apply to both runs, so that the two are compared like with like.
+        Acknowledgements acknowledged = Acknowledgements.For(run.Config.GatesSettings);
+        DateOnly day = DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
+        RunRates current = RunRates.Read(currentDirectory, acknowledged, day);
+        RunRates? baseline = baselineDirectory == null ? null : RunRates.Read(baselineDirectory, acknowledged, day);
+        if (current.AcknowledgedSamples > 0)
+        {
+            log.LogInformation("{Count} acknowledged samples left out of the gates (gates.acknowledged)", current.AcknowledgedSamples);
+        }
         if (baseline != null)
         {
             WriteComparison(folder, current, baseline, log);

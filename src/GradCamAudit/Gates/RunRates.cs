@@ -48,18 +48,30 @@ public sealed class RateCounts
     }
 }
 
-/// <summary>A run's rates and its flagged sample ids, read in one streaming pass over its results.</summary>
-public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList<RateCounts> PerClass, IReadOnlyDictionary<string, int> FlaggedIds)
+/// <summary>
+/// A run's rates and its flagged sample ids, read in one streaming pass over its results. Samples whose acknowledgement
+/// holds on <c>day</c> are left out of every count (numerators and denominators alike) and counted in
+/// <see cref="AcknowledgedSamples"/>: the gates see the run as if they were not there.
+/// </summary>
+public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList<RateCounts> PerClass, IReadOnlyDictionary<string, int> FlaggedIds, long AcknowledgedSamples = 0)
 {
-    public static RunRates Read(string runDirectory)
+    public static RunRates Read(string runDirectory, Acknowledgements? acknowledged = null, DateOnly? day = null)
     {
         RunManifest run = new RunFolder(runDirectory).LoadManifest() ?? throw new Options.ConfigException($"'{runDirectory}' holds no run.json (not a run folder)");
+        acknowledged ??= Acknowledgements.For(run.Config.GatesSettings);
+        DateOnly today = day ?? DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
+        long skipped = 0;
         int classes = run.Config.Dataset.Classes.Count;
         var overall = new RateCounts();
         var perClass = Enumerable.Range(0, classes).Select(_ => new RateCounts()).ToArray();
         var flagged = new Dictionary<string, int>(StringComparer.Ordinal); // flagged sample id → true class
         foreach (ReportRow r in ResultsReader.ReadChunks(runDirectory).SelectMany(c => c.Rows))
         {
+            if (acknowledged.Count > 0 && acknowledged.Excludes(r.SampleId, today))
+            {
+                skipped++;
+                continue;
+            }
             overall.Add(r);
             if (r.TrueLabel >= 0 && r.TrueLabel < classes)
             {
@@ -70,6 +82,6 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
                 flagged[r.SampleId] = r.TrueLabel;
             }
         }
-        return new RunRates(run, overall, perClass, flagged);
+        return new RunRates(run, overall, perClass, flagged, skipped);
     }
 }

@@ -98,7 +98,7 @@ public sealed record ReportOptions(int GalleryMax, string? TemplateDirectory, in
 /// confidence interval at <paramref name="Confidence"/> lies wholly beyond its limit.
 /// </summary>
 public sealed record GatesOptions(double? MaxFlaggedRateRise, double? MaxRightForWrongReasonRateRise, double? MinOnObjectRate, double? MaxErrorRate, int MinClassSamples, double Confidence,
-    double? MaxNewlyFlagged = null, IReadOnlyDictionary<string, string>? Severity = null)
+    double? MaxNewlyFlagged = null, IReadOnlyDictionary<string, string>? Severity = null, string? Acknowledged = null)
 {
     public static readonly string[] GateNames = ["maxFlaggedRateRise", "maxRightForWrongReasonRateRise", "minOnObjectRate", "maxErrorRate", "maxNewlyFlagged"];
 

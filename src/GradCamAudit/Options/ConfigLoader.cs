@@ -181,7 +181,18 @@ public static class ConfigLoader
                 g.OptionalDouble("maxFlaggedRateRise", 0, 100), g.OptionalDouble("maxRightForWrongReasonRateRise", 0, 100),
                 g.OptionalDouble("minOnObjectRate", 0, 100), g.OptionalDouble("maxErrorRate", 0, 100),
                 g.Int("minClassSamples", 30, 1, 1_000_000), g.Double("confidence", 0.95, 0.5, 0.9999),
-                g.OptionalDouble("maxNewlyFlagged", 0, 1e9), g.StringMap("severity"));
+                g.OptionalDouble("maxNewlyFlagged", 0, 1e9), g.StringMap("severity"), g.Path("acknowledged", baseDir, mustExist: true, required: false));
+            if (gates.Acknowledged != null)
+            {
+                try
+                {
+                    Gates.Acknowledgements.Load(gates.Acknowledged); // every problem of the list now, with the config's
+                }
+                catch (ConfigException ackProblems)
+                {
+                    errors.AddRange(ackProblems.Errors);
+                }
+            }
             foreach ((string gate, string severity) in gates.Severity ?? new Dictionary<string, string>())
             {
                 if (!GatesOptions.GateNames.Contains(gate) || severity is not "fail" and not "warn")

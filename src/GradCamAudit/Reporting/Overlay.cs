@@ -48,13 +48,16 @@ public static class Overlay
         return (Mix(0), Mix(1), Mix(2));
     }
 
-    /// <summary>The image (RGB HWC) with the map blended on top (alpha 0.55) and the mask outline in white.</summary>
-    public static byte[] Blend(byte[] rgb, float[]? map, byte[]? mask, int height, int width)
+    /// <summary>
+    /// The image (RGB HWC) with the map blended on top (alpha 0.55) and the mask outline in white. The map is min-max
+    /// normalised for display unless <paramref name="normalise"/> is false (a map already on [0, 1], such as a mean map).
+    /// </summary>
+    public static byte[] Blend(byte[] rgb, float[]? map, byte[]? mask, int height, int width, bool normalise = true)
     {
         var output = (byte[])rgb.Clone();
         if (map != null)
         {
-            float max = map.Max(), min = map.Min();
+            float max = normalise ? map.Max() : 1f, min = normalise ? map.Min() : 0f;
             float range = max - min;
             for (int p = 0; p < map.Length; p++)
             {

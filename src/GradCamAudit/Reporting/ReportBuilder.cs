@@ -135,11 +135,29 @@ public static class ReportBuilder
         AuditOptions cfg = run.Config;
         int cap = cfg.Report.GalleryMax;
         summary = new RunSummary(classes.Count, cap);
+        var notes = new List<string>(run.Warnings);
+        Gates.Acknowledgements acknowledged = LoadAcknowledgements(cfg, notes);
+        DateOnly day = DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
+        var acknowledgedFindings = new List<ReportRow>();
+        var meanMaps = new MeanMaps(classes.Count, run.CamHeight, run.CamWidth, run.Counts.Audited);
+        long chunk = 0;
         foreach ((ReportRow[] rows, RowOrigin origin) in ResultsReader.ReadChunks(runDirectory))
         {
             foreach (ReportRow r in rows)
             {
                 summary.Add(r, origin);
+                if (acknowledged.Count > 0 && acknowledged.Find(r.SampleId) != null && (r.OffObject == true || r.PossibleLabelError == true))
+                {
+                    acknowledgedFindings.Add(r); // bounded by the acknowledge list
+                }
+            }
+            if (meanMaps.Takes(chunk++))
+            {
+                float[][] predMaps = ResultsReader.ReadPredictedMaps(origin);
+                for (int i = 0; i < rows.Length && i < predMaps.Length; i++)
+                {
+                    meanMaps.Add(rows[i], predMaps[i]);
+                }
             }
         }
         long audited = summary.Audited;
@@ -159,15 +177,19 @@ public static class ReportBuilder
         var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Model.Preprocess);
         string manifestRoot = Path.GetDirectoryName(run.ManifestPath)!;
         bool mapsOnly = cfg.Report.Images == "maps-only";
-        GalleryItem Item(ReportRow r) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot, mapsOnly);
+        GalleryItem Item(ReportRow r, string kind) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot, mapsOnly) with
+        {
+            Kind = kind,
+            LiftValue = r.PredEnergyLift is double lift ? lift.ToString("R", CultureInfo.InvariantCulture) : "",
+            AckNote = acknowledged.Find(r.SampleId) is { } a ? AcknowledgedView.Describe(a, day) : "",
+        };
 
         var classRows = summary.Classes().Select(s => new ClassSummary(
             classes[s.Label], s.Count, Pct(s.Accuracy), F(s.MeanPredLift), F(s.MedianPredLift), F(s.MeanTrueLift), F(s.MeanTrueEnergy), Pct(s.OffObjectRate),
-            s.Flagged, s.RightForWrongReason, (s.OffObjectRate ?? 0) > 0.25)).ToList();
+            s.Flagged, s.RightForWrongReason, (s.OffObjectRate ?? 0) > 0.25, GateRows.ClassAnchor(s.Label))).ToList();
 
         ConfusionMatrix confusion = Confusion(summary.Confusion, classes, cfg.Report.ConfusionMaxClasses);
 
-        var notes = new List<string>(run.Warnings);
         if (runNote.Length > 0)
         {
             notes.Insert(0, runNote);
@@ -191,16 +213,20 @@ public static class ReportBuilder
             run.WeightsSha256[..12], run.ConfigSha256[..12], Path.GetFileName(run.ManifestPath), $"{run.Timings.TotalSeconds:F1} s",
             run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold,
             cfg.Audit.LabelErrorMinConfidence, cfg.Audit.LabelErrorMinLift);
+        (IReadOnlyList<GateRow> gates, IReadOnlyList<GateRow> notEvaluated) = GateRows.Read(runDirectory, summary, classes, run, baselineView);
+        (IReadOnlyList<MeanMapRow> meanMapRows, string meanMapsNote) = MeanMapView.Build(meanMaps, summary, classes, cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Report.ConfusionMaxClasses);
+        (IReadOnlyList<AcknowledgedRow> acknowledgedRows, long resolved) = AcknowledgedView.Build(acknowledged, acknowledgedFindings, day);
         return new ReportModel(header, headline, classRows, confusion,
-            flagged.Select(g => Item(g.Row)).ToList(), (int)summary.Flagged, rfwr.Select(g => Item(g.Row)).ToList(), (int)summary.RightForWrongReason,
+            flagged.Select(g => Item(g.Row, "flagged")).ToList(), (int)summary.Flagged, rfwr.Select(g => Item(g.Row, "rfwr")).ToList(), (int)summary.RightForWrongReason,
             ReadErrors(runDirectory), notes,
             LiftHistogram.Svg([("correct", "#2e7d32", summary.LiftCorrect), ("misclassified", "#c62828", summary.LiftWrong)], cfg.Audit.OffObjectLiftThreshold, 640, 170,
                 "predicted-class energy lift, correct (green) and misclassified (red) samples"),
             classes.Select((name, k) => new KeyValue(name, LiftHistogram.Svg([(name, "#37474f", byClass[k])], cfg.Audit.OffObjectLiftThreshold, 320, 110,
                 $"predicted-class energy lift of true class {name}"))).ToList(),
-            labelErrors.Select(g => Item(g.Row)).ToList(), summary.PossibleLabelErrors,
-            ReadGates(runDirectory), baselineView,
-            MethodComparison.Build(runDirectory, cfg.ExplainSettings.Methods, cfg.ExplainSettings.Primary, classes, cfg.Audit.OffObjectLiftThreshold));
+            labelErrors.Select(g => Item(g.Row, "label-error")).ToList(), summary.PossibleLabelErrors,
+            gates, baselineView,
+            MethodComparison.Build(runDirectory, cfg.ExplainSettings.Methods, cfg.ExplainSettings.Primary, classes, cfg.Audit.OffObjectLiftThreshold),
+            NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote);
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)
@@ -322,7 +348,7 @@ public static class ReportBuilder
         if (c <= maxClasses)
         {
             return new ConfusionMatrix(classes, classes.Select((name, t) => new ConfusionRow(name, Enumerable.Range(0, c)
-                .Select(p => new ConfusionCell(counts[t, p], Math.Round(Share(t, p), 3), p == t)).ToList())).ToList());
+                .Select(p => new ConfusionCell(counts[t, p], Math.Round(Share(t, p), 3), p == t, name, classes[p])).ToList())).ToList());
         }
         int cell = Math.Max(1, 800 / c), side = cell * c;
         var rgb = new byte[side * side * 3];
@@ -346,27 +372,6 @@ public static class ReportBuilder
             .OrderByDescending(x => counts[x.t, x.p]).ThenBy(x => x.t).ThenBy(x => x.p).Take(20)
             .Select(x => new TopConfusion(classes[x.t], classes[x.p], counts[x.t, x.p], Pct(Share(x.t, x.p)))).ToList();
         return new ConfusionMatrix(classes, [], uri, top);
-    }
-
-    /// <summary>gates.json of the run folder (written by compare or audit --baseline), failed gates first.</summary>
-    private static IReadOnlyList<GateRow> ReadGates(string runDirectory)
-    {
-        string path = Path.Combine(runDirectory, RunFolder.GatesJsonName);
-        if (!File.Exists(path))
-        {
-            return [];
-        }
-        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
-        static string N(System.Text.Json.JsonElement e) => e.ValueKind == System.Text.Json.JsonValueKind.Number ? e.GetDouble().ToString("F1", CultureInfo.InvariantCulture) : "-";
-        return doc.RootElement.GetProperty("gates").EnumerateArray().Select(g =>
-        {
-            string state = g.GetProperty("state").GetString() ?? "";
-            var interval = g.GetProperty("interval");
-            string range = interval.ValueKind == System.Text.Json.JsonValueKind.Array ? $"{N(interval[0])} to {N(interval[1])}" : g.GetProperty("reason").GetString() ?? "-";
-            string severity = g.TryGetProperty("severity", out var sv) && sv.ValueKind == System.Text.Json.JsonValueKind.String ? " (" + sv.GetString() + ")" : "";
-            return new GateRow(state + severity, g.GetProperty("name").GetString() ?? "", g.GetProperty("scope").GetString() ?? "", N(g.GetProperty("value")), range,
-                g.GetProperty("limitSource").GetString() ?? "", state is "fail" or "warn");
-        }).OrderBy(g => g.State.StartsWith("fail (major", StringComparison.Ordinal) ? 0 : g.State.StartsWith("fail", StringComparison.Ordinal) ? 1 : g.State.StartsWith("warn", StringComparison.Ordinal) ? 2 : g.State == "not_evaluated" ? 4 : 3).ToList();
     }
 
     /// <summary>comparison.json of the run folder, when it was compared with a baseline.</summary>
@@ -399,6 +404,20 @@ public static class ReportBuilder
         string differences = string.Join(", ", root.GetProperty("differences").EnumerateArray().Select(d => d.GetString()));
         return new BaselineView(root.GetProperty("baselineRunId").GetString() ?? "", differences, figures,
             root.GetProperty("newlyFlagged").GetInt64(), root.GetProperty("noLongerFlagged").GetInt64());
+    }
+
+    /// <summary>The run's acknowledge list; one that cannot be read any more becomes a note, never a failed report.</summary>
+    private static Gates.Acknowledgements LoadAcknowledgements(AuditOptions cfg, List<string> notes)
+    {
+        try
+        {
+            return Gates.Acknowledgements.For(cfg.GatesSettings);
+        }
+        catch (ConfigException ex)
+        {
+            notes.Add("The acknowledge list could not be read, so no finding is shown as acknowledged: " + string.Join("; ", ex.Errors));
+            return Gates.Acknowledgements.None;
+        }
     }
 
     private static string F(double? v) => v.HasValue ? v.Value.ToString("F2", CultureInfo.InvariantCulture) : "-";

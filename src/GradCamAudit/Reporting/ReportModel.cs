@@ -20,10 +20,22 @@ public sealed record ReportModel(
     BaselineView? Baseline = null,
     IReadOnlyList<MethodRow>? Methods = null,
     string TrendChart = "",
-    int TrendRuns = 0);
+    int TrendRuns = 0,
+    IReadOnlyList<GateRow>? NotEvaluated = null,
+    IReadOnlyList<AcknowledgedRow>? Acknowledged = null,
+    long AcknowledgedResolved = 0,
+    IReadOnlyList<MeanMapRow>? MeanMaps = null,
+    string MeanMapsNote = "");
 
-/// <summary>One gate as the report's gate table shows it.</summary>
-public sealed record GateRow(string State, string Name, string Scope, string Value, string Interval, string Limit, bool Failed);
+/// <summary>
+/// One gate as the report's gate table shows it, with its evidence: the samples behind it (<paramref name="Evidence"/>,
+/// e.g. "12 off-object samples, 40.0% of the class"), the class row it concerns and the gallery filter that shows them.
+/// </summary>
+public sealed record GateRow(string State, string Name, string Scope, string Value, string Interval, string Limit, bool Failed,
+    string Severity = "", string Evidence = "", string ClassAnchor = "", string FilterTrue = "", string FilterKind = "", string Link = "");
+
+/// <summary>A known finding of this run from gates.acknowledged: shown greyed, not counted by the gates while it holds.</summary>
+public sealed record AcknowledgedRow(string SampleId, string Finding, string TrueName, string PredName, string PredLift, string Note, string ReviewBy, string State, bool Holds);
 
 /// <summary>The comparison with a baseline run: what differs in provenance, overall figures and changed flags.</summary>
 public sealed record BaselineView(string RunId, string Differences, IReadOnlyList<BaselineFigure> Figures, long NewlyFlagged, long NoLongerFlagged);
@@ -38,7 +50,7 @@ public sealed record Headline(long Samples, long Errors, long Audited, string Ac
     string MeanLiftCorrect, string MeanLiftWrong, long EmptyMasks, string Verdict);
 
 public sealed record ClassSummary(string Name, long Count, string Accuracy, string MeanPredLift, string MedianPredLift, string MeanTrueLift, string MeanTrueEnergy,
-    string OffObjectRate, long Flagged, long RightForWrongReason, bool Alarm);
+    string OffObjectRate, long Flagged, long RightForWrongReason, bool Alarm, string Anchor = "");
 
 /// <summary>The confusion matrix: a table of cells, or for many classes a heat-map image and the top confusions.</summary>
 public sealed record ConfusionMatrix(IReadOnlyList<string> Names, IReadOnlyList<ConfusionRow> Rows, string HeatmapUri = "", IReadOnlyList<TopConfusion>? Top = null);
@@ -47,11 +59,11 @@ public sealed record TopConfusion(string TrueName, string PredName, long Count, 
 
 public sealed record ConfusionRow(string Name, IReadOnlyList<ConfusionCell> Cells);
 
-public sealed record ConfusionCell(long Count, double Shade, bool Diagonal);
+public sealed record ConfusionCell(long Count, double Shade, bool Diagonal, string TrueName = "", string PredName = "");
 
 public sealed record GalleryItem(string SampleId, long Row, string Image, string TrueName, string PredName, string Confidence, string TrueProb,
     string PredLift, string PredEnergy, string TrueLift, string TrueEnergy, string PredHit, string MaskFraction,
-    string ImageUri, string PredUri, string TrueUri, IReadOnlyList<KeyValue> Extra);
+    string ImageUri, string PredUri, string TrueUri, IReadOnlyList<KeyValue> Extra, string Kind = "", string LiftValue = "", string AckNote = "");
 
 public sealed record KeyValue(string Key, string Value);
 

@@ -139,6 +139,32 @@ public static class ResultsReader
         return maps;
     }
 
+    /// <summary>
+    /// Every row's predicted-class map of one row group, in row order (empty where the file holds no maps), read at the
+    /// column level like <see cref="ReadMaps"/>: what the per-class mean maps are accumulated from.
+    /// </summary>
+    public static float[][] ReadPredictedMaps(RowOrigin origin)
+    {
+        float[][] result = [];
+        WithReader(origin.File, reader =>
+        {
+            var top = reader.Schema.Fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+            using ParquetRowGroupReader rg = reader.OpenRowGroupReader(origin.RowGroup);
+            int n = (int)rg.RowCount;
+            if (top.GetValueOrDefault("pred_cam") is not ListField { Item: DataField item } || top.GetValueOrDefault("sample_id") is not DataField idField)
+            {
+                result = Enumerable.Range(0, n).Select(_ => Array.Empty<float>()).ToArray();
+                return;
+            }
+            string?[] sampleIds = ReadStrings(rg, idField, n).GetAwaiter().GetResult();
+            double?[] heights = ReadNumbers(rg, (DataField)top["cam_height"], n).GetAwaiter().GetResult();
+            double?[] widths = ReadNumbers(rg, (DataField)top["cam_width"], n).GetAwaiter().GetResult();
+            int capacity = n + (int)heights.Zip(widths).Sum(p => (p.First ?? 0) * (p.Second ?? 0));
+            result = ReadLists(rg, item, sampleIds, null, capacity);
+        });
+        return result;
+    }
+
     /// <summary>Opens a Parquet file for a synchronous caller and disposes the reader afterwards.</summary>
     internal static void WithReader(string path, Action<ParquetReader> read)
     {
@@ -185,7 +211,7 @@ public static class ResultsReader
     }
 
     /// <summary>One list column of a row group, split into rows by its repetition levels; only the wanted rows' lists are kept.</summary>
-    private static float[][] ReadLists(ParquetRowGroupReader rg, DataField item, string?[] sampleIds, HashSet<string> keep, int capacity)
+    private static float[][] ReadLists(ParquetRowGroupReader rg, DataField item, string?[] sampleIds, HashSet<string>? keep, int capacity)
     {
         var values = new float[capacity];
         var definitions = new int[capacity];
@@ -207,7 +233,7 @@ public static class ResultsReader
                     lists[row] = [.. current];
                 }
                 row++;
-                current = row < sampleIds.Length && sampleIds[row] is string id && keep.Contains(id) ? [] : null;
+                current = row < sampleIds.Length && sampleIds[row] is string id && (keep == null || keep.Contains(id)) ? [] : null;
             }
             if (definitions[v] == defined)
             {
