@@ -21,12 +21,12 @@ public static class MarkdownSummary
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"## Grad-CAM audit: {Cell(run.Config.Name)}");
         md.AppendLine();
-        string line = string.Create(CultureInfo.InvariantCulture, $"Run `{run.RunId}`: {all.Samples} samples audited, {run.Counts.Errors} errors, accuracy {Pct(all.Rate(all.Correct))}, {all.Flagged} flagged (wrong, off-object), {all.RightForWrongReason} right for the wrong reason.");
+        string line = string.Create(CultureInfo.InvariantCulture, $"Run `{run.RunId}`: {run.Counts.Audited} samples audited, {run.Counts.Errors} errors, accuracy {Pct(all.Rate(all.Correct))}, {all.Flagged} flagged (wrong, off-object), {all.RightForWrongReason} right for the wrong reason.");
         md.AppendLine(line + (baseline != null ? string.Create(CultureInfo.InvariantCulture, $" Baseline `{baseline.Run.RunId}`: {baseline.Overall.Flagged} flagged of {baseline.Overall.Samples}.") : " No baseline."));
         if (current.AcknowledgedSamples > 0)
         {
             md.AppendLine();
-            md.AppendLine(CultureInfo.InvariantCulture, $"{current.AcknowledgedSamples} acknowledged samples (gates.acknowledged) are left out of the gates.");
+            md.AppendLine(CultureInfo.InvariantCulture, $"{current.AcknowledgedSamples} acknowledged samples (gates.acknowledged) are left out of the rates, counts and gates below.");
         }
         md.AppendLine();
         int failed = gates.Count(g => g.State == "fail"), warned = gates.Count(g => g.State == "warn"), passed = gates.Count(g => g.State == "pass"), skipped = gates.Count(g => g.State == "not_evaluated");

@@ -287,6 +287,11 @@ public static class ResultsReader
         {
             return await Read<bool>(rg, field, n, v => v ? 1 : 0).ConfigureAwait(false);
         }
+        if (t == typeof(decimal))
+        {
+            // DuckDB writes decimal literals (0.1 + 0.05 * i) as DECIMAL unless cast.
+            return await Read<decimal>(rg, field, n, v => (double)v).ConfigureAwait(false);
+        }
         throw new ConfigException($"results: column '{field.Name}' has type {t.Name}, not a number");
     }
 

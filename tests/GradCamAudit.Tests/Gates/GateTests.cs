@@ -63,7 +63,7 @@ public sealed class GateTests
         // The report, re-rendered after the comparison, opens with the gate table and shows the baseline.
         string html = File.ReadAllText(Path.Combine(night2, "report.html"));
         Assert.True(html.IndexOf("<section id=\"gates\">", StringComparison.Ordinal) < html.IndexOf("<section id=\"headline\">", StringComparison.Ordinal));
-        Assert.Contains("<tr class=\"alarm\"><td>fail (major)</td><td>maxFlaggedRateRise</td>", html, StringComparison.Ordinal); // a rise beyond twice the limit
+        Assert.Contains("<tr class=\"alarm\" data-state=\"fail\"><td>fail (major)</td><td>maxFlaggedRateRise</td>", html, StringComparison.Ordinal); // a rise beyond twice the limit
         Assert.Contains("<section id=\"baseline\">", html, StringComparison.Ordinal);
         Assert.Contains("The runs differ in config", html, StringComparison.Ordinal);
         Assert.Contains($"{newly} samples newly flagged", html, StringComparison.Ordinal);

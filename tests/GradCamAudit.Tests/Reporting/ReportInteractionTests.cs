@@ -133,7 +133,7 @@ public sealed class ReportInteractionTests(DemoRunFixture demo) : IClassFixture<
         Assert.Contains("<td>known marker, ticket 12</td><td>2999-12-31</td><td>acknowledged: not counted</td>", html, StringComparison.Ordinal);
         Assert.Contains("<td>expired</td><td>2000-01-01</td><td>review date passed: counted</td>", html, StringComparison.Ordinal);
         Assert.Contains($"<div class=\"card ack\" data-true=\"{flagged[0].TrueName}\"", html, StringComparison.Ordinal);
-        Assert.Contains("2 acknowledged samples (gates.acknowledged) are left out of the gates.", File.ReadAllText(Path.Combine(dir, "summary.md")), StringComparison.Ordinal);
+        Assert.Contains("2 acknowledged samples (gates.acknowledged) are left out of the rates, counts and gates below.", File.ReadAllText(Path.Combine(dir, "summary.md")), StringComparison.Ordinal);
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
 
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")));
