@@ -113,6 +113,36 @@ public sealed class GradCamExplainer : IDisposable
         }
     }
 
+    /// <summary>The logits (n,C) of normalised inputs (n,3,H,W), in inference mode, without the target hook.</summary>
+    public Tensor Logits(Tensor inputs)
+    {
+        using (inference_mode())
+        {
+            return model.Network.call(inputs);
+        }
+    }
+
+    /// <summary>
+    /// The logits (n,C) when the target layer's output is replaced by <paramref name="activations"/> (n,K,h,w): the
+    /// layers after the target run on them. <paramref name="sample"/> (1,3,H,W), broadcast to n, feeds the layers
+    /// before the target (their output is discarded), so any architecture works, at the cost of running them.
+    /// </summary>
+    public Tensor ForwardFromTarget(Tensor sample, Tensor activations)
+    {
+        var hook = model.Target.register_forward_hook((_, _, _) => activations);
+        try
+        {
+            using (inference_mode())
+            {
+                return model.Network.call(sample.expand(activations.shape[0], -1, -1, -1));
+            }
+        }
+        finally
+        {
+            hook.remove();
+        }
+    }
+
     private Tensor Capture(nn.Module<Tensor, Tensor> module, Tensor input, Tensor output)
     {
         captured?.Dispose();

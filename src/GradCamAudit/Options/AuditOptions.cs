@@ -24,13 +24,17 @@ public sealed record AuditOptions(
 /// targets (classes explained besides the predicted and the true one, which are always explained) and the metrics
 /// (column names of <see cref="Scoring.Metrics.MetricCatalogue"/>).
 /// </summary>
-public sealed record ExplainOptions(IReadOnlyList<string> Methods, IReadOnlyList<string> Targets, IReadOnlyList<string> Metrics, string StoreMaps = "all")
+public sealed record ExplainOptions(IReadOnlyList<string> Methods, IReadOnlyList<string> Targets, IReadOnlyList<string> Metrics, string StoreMaps = "all",
+    string? PerturbationSample = null, int Seed = 0, int PerturbationBatchSize = 64)
 {
     public static readonly string[] MapPolicies = ["all", "primary", "none"];
 
     public static ExplainOptions Default { get; } = new(["gradcam"], ["pred", "true"], Scoring.Metrics.MetricCatalogue.Defaults);
 
     public string Primary => Methods[0];
+
+    /// <summary>The perturbation methods asked for (they run on <see cref="PerturbationSample"/> only).</summary>
+    public IReadOnlyList<string> PerturbationMethods => Methods.Where(Explain.CamMethods.IsPerturbation).ToArray();
 
     /// <summary>The selected metrics in catalogue order (the required ones included).</summary>
     public IReadOnlyList<string> MetricColumns => Scoring.Metrics.MetricCatalogue.Select(Metrics).Select(m => m.Info.Column).ToArray();

@@ -167,6 +167,17 @@ public static class ConfigLoader
             {
                 errors.Add("explain.methods: give at least one method, each once (the first is primary)");
             }
+            string? perturbationSample = ex.SampleSize("perturbationSample");
+            int seed = ex.Int("seed", 0, 0, int.MaxValue);
+            int perturbationBatch = ex.Int("perturbationBatchSize", 64, 1, 65_536);
+            if (methods.Count > 0 && Explain.CamMethods.IsPerturbation(methods[0]))
+            {
+                errors.Add($"explain.methods: '{methods[0]}' cannot be primary: perturbation methods run on a sample of the run (explain.perturbationSample); put a gradient method first");
+            }
+            if (methods.Any(Explain.CamMethods.IsPerturbation) && perturbationSample == null)
+            {
+                errors.Add($"explain.perturbationSample: {string.Join(", ", methods.Where(Explain.CamMethods.IsPerturbation))} cost one forward pass per target-layer channel for each image: say on how many samples (a count such as 200, or a share such as \"5%\")");
+            }
             foreach (string badTarget in targets.Where(t => !Explain.CamTargets.IsValid(t, classes)))
             {
                 errors.Add($"explain.targets: '{badTarget}' is not pred, true, top<k> (k >= 1) or class:<name> of a configured class");
@@ -238,7 +249,7 @@ public static class ConfigLoader
                     threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout, labelConfidence, labelLift),
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates, confusionMax, images),
-                new ExplainOptions(methods, targets, metrics, maps),
+                new ExplainOptions(methods, targets, metrics, maps, perturbationSample, seed, perturbationBatch),
                 gates);
         }
     }

@@ -84,6 +84,26 @@ internal sealed class JsonSection
         return full;
     }
 
+    /// <summary>A sample size: a positive integer (a count) or a string such as "10%" (a share); null when absent.</summary>
+    public string? SampleSize(string key)
+    {
+        Record(key, "integer|string", null, null, null);
+        JsonElement e = Get(key);
+        string? spec = e.ValueKind switch
+        {
+            JsonValueKind.Undefined or JsonValueKind.Null => null,
+            JsonValueKind.Number => e.GetRawText(),
+            JsonValueKind.String => e.GetString(),
+            _ => "",
+        };
+        if (spec != null && !Explain.SampleSelector.IsValid(spec))
+        {
+            errors.Add($"{prefix}{key}: {e.GetRawText()} is neither a positive count nor a percentage in (0%, 100%] such as \"10%\"");
+            return null;
+        }
+        return spec;
+    }
+
     public int Int(string key, int fallback, int min, int max)
     {
         Record(key, "integer", fallback, min, max);

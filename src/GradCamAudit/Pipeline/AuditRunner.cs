@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GradCamAudit.Data;
+using GradCamAudit.Explain;
 using GradCamAudit.Modeling;
 using GradCamAudit.Options;
 using GradCamAudit.Reporting;
@@ -77,7 +78,11 @@ public static class AuditRunner
         bool disposeModel = true;
         try
         {
-            using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, options.ExplainSettings);
+            ExplainOptions explain = options.ExplainSettings;
+            // Chosen by a hash of the id over the whole manifest, so shards and resumed runs choose the same samples.
+            SampleSelector? perturbationSample = explain.PerturbationSample == null ? null
+                : SampleSelector.Create(explain.PerturbationSample, explain.Seed, () => manifest.Read(request.Limit).Where(e => e.ErrorCode == null).Select(e => e.Source.SampleId));
+            using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, explain, perturbationSample);
             (int camH, int camW) = scorer.Probe();
             log.LogInformation("target layer '{Target}' gives a {CamHeight}x{CamWidth} map at input {InputHeight}x{InputWidth}; Grad-CAM by {Method}{Check}",
                 model.TargetPath, camH, camW, options.Model.InputHeight, options.Model.InputWidth, scorer.Method,

@@ -24,6 +24,9 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private readonly IReadOnlyList<string> targets;
     private readonly IReadOnlyList<(string Method, string Target)> combos;
     private readonly Dictionary<string, CamMethod> methods;
+    private readonly IReadOnlyList<PerturbationMethod> perturbationMethods;
+    private readonly SampleSelector? perturbationSelector;
+    private readonly int perturbationBatch;
     private readonly string primary;
     private readonly string storeMaps;
     private readonly LoadedModel model;
@@ -37,13 +40,18 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private readonly int width;
     private readonly float valueScale;
 
-    public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes, ExplainOptions? explain = null)
+    public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes, ExplainOptions? explain = null,
+        SampleSelector? perturbationSelector = null)
     {
         explain ??= ExplainOptions.Default;
         metrics = MetricCatalogue.Select(explain.Metrics);
         liftIndex = metrics.ToList().FindIndex(m => m.Info.Column == "energy_lift");
         targets = CamTargets.Expand(explain.Targets);
-        methods = explain.Methods.ToDictionary(n => n, CamMethods.Create, StringComparer.Ordinal);
+        IReadOnlyList<string> gradientMethods = explain.Methods.Where(m => !CamMethods.IsPerturbation(m)).ToArray();
+        methods = gradientMethods.ToDictionary(n => n, CamMethods.Create, StringComparer.Ordinal);
+        perturbationMethods = explain.PerturbationMethods.Select(CamMethods.CreatePerturbation).ToArray();
+        this.perturbationSelector = perturbationMethods.Count > 0 ? perturbationSelector : null;
+        perturbationBatch = explain.PerturbationBatchSize;
         primary = explain.Primary;
         storeMaps = explain.StoreMaps;
         if (model.HeadWeight is null && methods.ContainsKey("cam"))
@@ -52,7 +60,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         }
         // The primary method's predicted- and true-class maps first (the main table), then every other (method, target).
         combos = [(primary, "pred"), (primary, "true"),
-            .. explain.Methods.SelectMany(m => targets.Select(t => (m, t))).Where(c => c != (primary, "pred") && c != (primary, "true"))];
+            .. gradientMethods.SelectMany(m => targets.Select(t => (m, t))).Where(c => c != (primary, "pred") && c != (primary, "true"))];
         this.model = model;
         this.settings = settings;
         this.classes = classes;
@@ -134,7 +142,8 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor m = masks.to(dev).to_type(ScalarType.Float32);
         Tensor y = tensor(labels, [b]).to(dev);
 
-        StepResult step = Step(x, m, y);
+        bool[]? perturb = perturbationSelector == null ? null : batch.Samples.Select(d => perturbationSelector.Takes(d.Entry.Source.SampleId)).ToArray();
+        StepResult step = Step(x, m, y, perturb);
         (double[] s, float[] mapData, int ch, int cw) = (step.Scalars, step.Maps, step.CamHeight, step.CamWidth);
 
         var rows = new List<ResultRow>(b);
@@ -143,6 +152,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         int camLength = ch * cw;
         int mapLength = combos.Count * camLength;
         int stride = Leading + (combos.Count * metrics.Count);
+        var audited = new bool[b];
         for (int i = 0; i < b; i++)
         {
             ReadOnlySpan<double> r = s.AsSpan(i * stride, stride);
@@ -155,6 +165,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                     "the model gave non-finite logits or maps for this sample"));
                 continue;
             }
+            audited[i] = true;
             int pred = (int)r[0];
             bool maskEmpty = r[3] <= 0;
             object?[] predValues = Values(r.Slice(Leading, metrics.Count));
@@ -180,6 +191,12 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 explanations.Add(new ExplanationRow(source.SampleId, source.Row, method, target, cls, classes[cls], ch, cw,
                     store ? Cam(c) : [], Values(r.Slice(Leading + (c * metrics.Count), metrics.Count))));
             }
+        }
+        foreach (PerturbedMap p in step.Perturbed.Where(p => audited[p.Sample]))
+        {
+            ManifestRow source = batch.Samples[p.Sample].Entry.Source;
+            explanations.Add(new ExplanationRow(source.SampleId, source.Row, p.Method, p.Target, p.Class, classes[p.Class], ch, cw,
+                storeMaps == "all" ? p.Map : [], Values(p.Metrics)));
         }
         errors.Sort((x, y) => x.Row.CompareTo(y.Row));
         return new ScoredBatch(rows, errors, explanations);
@@ -209,7 +226,10 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     }
 
     /// <summary>What one audit step brings back to the host: per-sample scalars, raw maps of every (method, target), target classes.</summary>
-    public sealed record StepResult(double[] Scalars, float[] Maps, long[] TargetClasses, int CamHeight, int CamWidth);
+    public sealed record StepResult(double[] Scalars, float[] Maps, long[] TargetClasses, int CamHeight, int CamWidth, IReadOnlyList<PerturbedMap> Perturbed);
+
+    /// <summary>A perturbation method's map of one sample (index in the batch) and target, with its metrics.</summary>
+    public sealed record PerturbedMap(int Sample, string Method, string Target, int Class, float[] Map, double[] Metrics);
 
     /// <summary>
     /// The audit step on device tensors: one forward and one gradient per target (the engine), the maps of every
@@ -218,7 +238,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     /// zero, then the metrics of each (method, target), the primary method's predicted and true class first), the
     /// raw maps (B × combos × h·w) and the target classes (B × targets): three host transfers per batch.
     /// </summary>
-    public StepResult Step(Tensor x, Tensor masks, Tensor labels)
+    public StepResult Step(Tensor x, Tensor masks, Tensor labels, bool[]? perturb = null)
     {
         using var scope = NewDisposeScope();
         EngineOutput o = explainer.Run(x, labels, targets, classes);
@@ -236,7 +256,45 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor allMaps = stack(maps, 1).to_type(ScalarType.Float32).contiguous().cpu();
         Tensor targetClasses = stack(targets.Select(t => o.Targets[t].Classes).ToArray(), 1).cpu();
         return new StepResult(scalars.data<double>().ToArray(), allMaps.data<float>().ToArray(), targetClasses.data<long>().ToArray(),
-            (int)maps[0].shape[1], (int)maps[0].shape[2]);
+            (int)maps[0].shape[1], (int)maps[0].shape[2], Perturbations(o, x, masks, perturb));
+    }
+
+    /// <summary>
+    /// The perturbation methods on the chosen samples of the batch, one sample at a time (each costs one forward pass
+    /// per target-layer channel, chunked): the maps of every target from the same passes, scored by the same metrics.
+    /// </summary>
+    private List<PerturbedMap> Perturbations(EngineOutput o, Tensor x, Tensor masks, bool[]? perturb)
+    {
+        var result = new List<PerturbedMap>();
+        if (perturb == null)
+        {
+            return result;
+        }
+        for (int i = 0; i < perturb.Length; i++)
+        {
+            if (!perturb[i])
+            {
+                continue;
+            }
+            using var scope = NewDisposeScope();
+            Tensor sample = x.narrow(0, i, 1);
+            var input = new PerturbationInput(sample, o.Activations.narrow(0, i, 1), o.Logits[i], explainer.Logits, a => explainer.ForwardFromTarget(sample, a), perturbationBatch);
+            Tensor targetClasses = stack(targets.Select(t => o.Targets[t].Classes[i]).ToArray());
+            long[] cls = targetClasses.cpu().data<long>().ToArray();
+            foreach (PerturbationMethod method in perturbationMethods)
+            {
+                Tensor maps = method.Maps(input, targetClasses); // (T,h,w)
+                var context = new MetricContext(GradCam.Upsample(maps, height, width), masks.narrow(0, i, 1).expand(targets.Count, -1, -1), maps, metricSettings);
+                double[] scores = stack(metrics.Select(m => m.Evaluate(context).to_type(ScalarType.Float64)).ToArray(), 1).cpu().data<double>().ToArray();
+                float[] values = maps.to_type(ScalarType.Float32).contiguous().cpu().data<float>().ToArray();
+                int cells = (int)(maps.shape[1] * maps.shape[2]);
+                for (int t = 0; t < targets.Count; t++)
+                {
+                    result.Add(new PerturbedMap(i, method.Name, targets[t], (int)cls[t], values.AsSpan(t * cells, cells).ToArray(), scores.AsSpan(t * metrics.Count, metrics.Count).ToArray()));
+                }
+            }
+        }
+        return result;
     }
 
     /// <summary>Chooses the closed form (only where verified by <see cref="Probe"/>) or autograd; benchmarks compare both.</summary>

@@ -45,7 +45,7 @@ public sealed class MethodParityTests
         EngineOutput output = engine.Run(x, tensor(labels), Targets, null);
 
         int compared = 0;
-        foreach (string name in CamMethods.Names)
+        foreach (string name in CamMethods.GradientNames)
         {
             CamMethod method = CamMethods.Create(name);
             foreach (string target in Targets)
@@ -62,6 +62,45 @@ public sealed class MethodParityTests
             Assert.Equal(expected.GetProperty("classes|" + "top2").EnumerateArray().Select(v => v.GetInt64()), output.Targets["top2"].Classes.data<long>().ToArray());
         }
         Assert.Equal(layer == "features.9" ? 21 : 18, compared);
+    }
+
+    /// <summary>Score-CAM and Ablation-CAM, sample by sample, against the reference's plain per-channel loops.</summary>
+    [Theory]
+    [InlineData("features.9", 1)]
+    [InlineData("features.9", 64)]
+    [InlineData("features.7", 7)]
+    public void PerturbationMethods_MatchTheReference_WhateverTheChunk(string layer, int chunk)
+    {
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "methods", "cases.json")));
+        JsonElement root = doc.RootElement;
+        int size = root.GetProperty("size").GetInt32();
+        long[] labels = root.GetProperty("true_labels").EnumerateArray().Select(v => v.GetInt64()).ToArray();
+        float[] input = root.GetProperty("input").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        JsonElement expected = root.GetProperty("layers").GetProperty(layer);
+
+        DemoCnn net = ParityTests.LoadReferenceDemoCnn();
+        using var model = LoadedModel.FromModule(net, LoadedModel.ResolveTarget(net, layer), layer, CPU, null);
+        using var engine = new GradCamExplainer(model);
+        using var scope = NewDisposeScope();
+        Tensor x = tensor(input, [labels.Length, 3, size, size]);
+        EngineOutput output = engine.Run(x, tensor(labels), ["pred", "true"], null);
+        foreach (string name in new[] { "scorecam", "ablationcam" })
+        {
+            PerturbationMethod method = CamMethods.CreatePerturbation(name);
+            foreach (string target in new[] { "pred", "true" })
+            {
+                var maps = new List<float>();
+                for (int i = 0; i < labels.Length; i++)
+                {
+                    Tensor sample = x.narrow(0, i, 1);
+                    var pin = new PerturbationInput(sample, output.Activations.narrow(0, i, 1), output.Logits[i], engine.Logits, a => engine.ForwardFromTarget(sample, a), chunk);
+                    maps.AddRange(method.Maps(pin, output.Targets[target].Classes.narrow(0, i, 1)).contiguous().data<float>().ToArray());
+                }
+                float[] want = expected.GetProperty($"{name}|{target}").GetProperty("values").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+                Assert.True(want.Max() > 0, $"{name}|{target}: the reference map is all zero, a weak test");
+                ParityTests.AssertClose(want, maps.ToArray(), 1e-4);
+            }
+        }
     }
 
     [Fact]
