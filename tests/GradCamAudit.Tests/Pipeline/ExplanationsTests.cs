@@ -74,4 +74,43 @@ public sealed class ExplanationsTests
         Assert.Equal(0L, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {Duck.Results(output)} r JOIN {explanations} e ON e.row = r.row AND e.target = 'top2' WHERE e.class = r.pred_label")[0]["n"]));
         Assert.Equal(1L, Convert.ToInt64(Duck.Query($"SELECT max(c) AS n FROM (SELECT row, count(DISTINCT energy_lift) AS c FROM {explanations} WHERE method = 'eigencam' GROUP BY row)")[0]["n"]));
     }
+
+    [Fact]
+    public async Task PerturbationMethods_RunOnExactlyTheHashedSample_TheSameInShards()
+    {
+        string dir = TestPaths.NewTempDir("perturb");
+        string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 30), audit: "\"batchSize\": 8, \"partRows\": 8");
+        string[] sets = ["explain.methods=[\"gradcam\",\"scorecam\",\"ablationcam\"]", "explain.perturbationSample=5", "explain.seed=3", "explain.perturbationBatchSize=16"];
+        AuditOptions options = ConfigLoader.Load(config, null, sets);
+        await AuditRunner.RunAsync(options, new RunRequest(null, false), _ => { });
+        string explanations = $"read_parquet('{Path.Combine(options.Output.Directory, "explanations", "*.parquet")}')";
+        var sampled = Duck.Query($"SELECT DISTINCT sample_id FROM {explanations} WHERE method = 'scorecam' ORDER BY sample_id").Select(r => (string)r["sample_id"]!).ToList();
+        Assert.Equal(5, sampled.Count);
+        // The five ids with the smallest hash of (seed, id) over the whole manifest.
+        var ids = Duck.Query($"SELECT sample_id FROM {Duck.Results(options.Output.Directory)}").Select(r => (string)r["sample_id"]!).ToList();
+        Assert.Equal(ids.OrderBy(id => GradCamAudit.Explain.SampleSelector.Hash(3, id)).Take(5).Order(StringComparer.Ordinal), sampled);
+        Assert.Equal(5L * 2 * 2, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {explanations} WHERE method IN ('scorecam', 'ablationcam') AND len(cam) = cam_height * cam_width AND energy_lift IS NOT NULL")[0]["n"]));
+        Assert.Equal(30L * 2, Convert.ToInt64(Duck.Query($"SELECT count(*) AS n FROM {explanations} WHERE method = 'gradcam'")[0]["n"]));
+
+        // Shard 1 of 2 chooses the same samples among its rows.
+        string shardOut = Path.Combine(dir, "shard");
+        AuditOptions shard = ConfigLoader.Load(config, shardOut, sets);
+        RunManifest shardRun = await AuditRunner.RunAsync(shard, new RunRequest(null, false, Shard: new ShardSpec(1, 2)), _ => { });
+        shardOut = Path.Combine(shardOut, shardRun.Shard!.FolderName);
+        var shardIds = Duck.Query($"SELECT sample_id FROM {Duck.Results(shardOut)}").Select(r => (string)r["sample_id"]!).ToHashSet();
+        var shardSampled = Duck.Query($"SELECT DISTINCT sample_id FROM read_parquet('{Path.Combine(shardOut, "explanations", "*.parquet")}') WHERE method = 'ablationcam' ORDER BY sample_id").Select(r => (string)r["sample_id"]!).ToList();
+        Assert.Equal(sampled.Where(shardIds.Contains), shardSampled);
+    }
+
+    [Fact]
+    public void PerturbationMethods_ConfigErrors_AreListedTogether()
+    {
+        string dir = TestPaths.NewTempDir("perturb-config");
+        string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 4));
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(config, null, ["explain.methods=[\"scorecam\",\"gradcam\",\"ablationcam\"]"]));
+        Assert.Contains(ex.Errors, e => e.Contains("'scorecam' cannot be primary", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.StartsWith("explain.perturbationSample: scorecam, ablationcam cost one forward pass", StringComparison.Ordinal));
+        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(config, null, ["explain.perturbationSample=\"150%\""]));
+        Assert.Contains(ex.Errors, e => e.Contains("neither a positive count nor a percentage", StringComparison.Ordinal));
+    }
 }
