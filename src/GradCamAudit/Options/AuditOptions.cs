@@ -25,7 +25,7 @@ public sealed record AuditOptions(
 /// (column names of <see cref="Scoring.Metrics.MetricCatalogue"/>).
 /// </summary>
 public sealed record ExplainOptions(IReadOnlyList<string> Methods, IReadOnlyList<string> Targets, IReadOnlyList<string> Metrics, string StoreMaps = "all",
-    string? PerturbationSample = null, int Seed = 0, int PerturbationBatchSize = 64)
+    string? PerturbationSample = null, int Seed = 0, int PerturbationBatchSize = 64, string? FaithfulnessSample = null, int FaithfulnessSteps = 32, string? SanitySample = null)
 {
     public static readonly string[] MapPolicies = ["all", "primary", "none"];
 

@@ -170,6 +170,9 @@ public static class ConfigLoader
             string? perturbationSample = ex.SampleSize("perturbationSample");
             int seed = ex.Int("seed", 0, 0, int.MaxValue);
             int perturbationBatch = ex.Int("perturbationBatchSize", 64, 1, 65_536);
+            string? faithfulnessSample = ex.SampleSize("faithfulnessSample");
+            int faithfulnessSteps = ex.Int("faithfulnessSteps", 32, 2, 4096);
+            string? sanitySample = ex.SampleSize("sanitySample");
             if (methods.Count > 0 && Explain.CamMethods.IsPerturbation(methods[0]))
             {
                 errors.Add($"explain.methods: '{methods[0]}' cannot be primary: perturbation methods run on a sample of the run (explain.perturbationSample); put a gradient method first");
@@ -249,7 +252,7 @@ public static class ConfigLoader
                     threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout, labelConfidence, labelLift),
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates, confusionMax, images),
-                new ExplainOptions(methods, targets, metrics, maps, perturbationSample, seed, perturbationBatch),
+                new ExplainOptions(methods, targets, metrics, maps, perturbationSample, seed, perturbationBatch, faithfulnessSample, faithfulnessSteps, sanitySample),
                 gates);
         }
     }

@@ -80,9 +80,10 @@ public static class AuditRunner
         {
             ExplainOptions explain = options.ExplainSettings;
             // Chosen by a hash of the id over the whole manifest, so shards and resumed runs choose the same samples.
-            SampleSelector? perturbationSample = explain.PerturbationSample == null ? null
-                : SampleSelector.Create(explain.PerturbationSample, explain.Seed, () => manifest.Read(request.Limit).Where(e => e.ErrorCode == null).Select(e => e.Source.SampleId));
-            using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, explain, perturbationSample);
+            SampleSelector? Selector(string? size) => size == null ? null
+                : SampleSelector.Create(size, explain.Seed, () => manifest.Read(request.Limit).Where(e => e.ErrorCode == null).Select(e => e.Source.SampleId));
+            using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, explain,
+                Selector(explain.PerturbationSample), Selector(explain.FaithfulnessSample), Selector(explain.SanitySample));
             (int camH, int camW) = scorer.Probe();
             log.LogInformation("target layer '{Target}' gives a {CamHeight}x{CamWidth} map at input {InputHeight}x{InputWidth}; Grad-CAM by {Method}{Check}",
                 model.TargetPath, camH, camW, options.Model.InputHeight, options.Model.InputWidth, scorer.Method,

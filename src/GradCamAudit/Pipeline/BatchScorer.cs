@@ -27,6 +27,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private readonly IReadOnlyList<PerturbationMethod> perturbationMethods;
     private readonly SampleSelector? perturbationSelector;
     private readonly int perturbationBatch;
+    private readonly SampledChecks? checks;
     private readonly string primary;
     private readonly string storeMaps;
     private readonly LoadedModel model;
@@ -41,7 +42,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private readonly float valueScale;
 
     public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes, ExplainOptions? explain = null,
-        SampleSelector? perturbationSelector = null)
+        SampleSelector? perturbationSelector = null, SampleSelector? faithfulnessSelector = null, SampleSelector? sanitySelector = null)
     {
         explain ??= ExplainOptions.Default;
         metrics = MetricCatalogue.Select(explain.Metrics);
@@ -69,6 +70,11 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         height = modelOptions.InputHeight;
         width = modelOptions.InputWidth;
         valueScale = modelOptions.Preprocess.ValueScale;
+        if (faithfulnessSelector != null || sanitySelector != null)
+        {
+            checks = new SampledChecks(model, explainer, gradientMethods.Select(n => (n, methods[n])).ToArray(), faithfulnessSelector, explain.FaithfulnessSteps,
+                sanitySelector, explain.Seed, perturbationBatch, height, width);
+        }
         mean = tensor(modelOptions.Mean.ToArray(), [1, 3, 1, 1], device: model.Device).DetachFromDisposeScope();
         std = tensor(modelOptions.Std.ToArray(), [1, 3, 1, 1], device: model.Device).DetachFromDisposeScope();
     }
@@ -143,7 +149,8 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor y = tensor(labels, [b]).to(dev);
 
         bool[]? perturb = perturbationSelector == null ? null : batch.Samples.Select(d => perturbationSelector.Takes(d.Entry.Source.SampleId)).ToArray();
-        StepResult step = Step(x, m, y, perturb);
+        var ids = batch.Samples.Select(d => d.Entry.Source.SampleId).ToArray();
+        StepResult step = Step(x, m, y, perturb, checks?.FaithfulnessSamples(ids), checks?.SanitySamples(ids));
         (double[] s, float[] mapData, int ch, int cw) = (step.Scalars, step.Maps, step.CamHeight, step.CamWidth);
 
         var rows = new List<ResultRow>(b);
@@ -188,8 +195,9 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 (string method, string target) = combos[c];
                 int cls = (int)step.TargetClasses[(i * targets.Count) + targets.ToList().IndexOf(target)];
                 bool store = storeMaps == "all" || (storeMaps == "primary" && method == primary);
+                (double Deletion, double Insertion)? faithful = target == "pred" && step.Faithfulness.TryGetValue((i, method), out var auc) ? auc : null;
                 explanations.Add(new ExplanationRow(source.SampleId, source.Row, method, target, cls, classes[cls], ch, cw,
-                    store ? Cam(c) : [], Values(r.Slice(Leading + (c * metrics.Count), metrics.Count))));
+                    store ? Cam(c) : [], Values(r.Slice(Leading + (c * metrics.Count), metrics.Count)), faithful?.Deletion, faithful?.Insertion));
             }
         }
         foreach (PerturbedMap p in step.Perturbed.Where(p => audited[p.Sample]))
@@ -197,6 +205,12 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             ManifestRow source = batch.Samples[p.Sample].Entry.Source;
             explanations.Add(new ExplanationRow(source.SampleId, source.Row, p.Method, p.Target, p.Class, classes[p.Class], ch, cw,
                 storeMaps == "all" ? p.Map : [], Values(p.Metrics)));
+        }
+        foreach (SampledChecks.SanityMap p in step.Sanity.Where(p => audited[p.Sample]))
+        {
+            ManifestRow source = batch.Samples[p.Sample].Entry.Source;
+            explanations.Add(new ExplanationRow(source.SampleId, source.Row, p.Method, $"randomised:{p.Step}:{p.Unit}", p.Class, classes[p.Class], ch, cw,
+                storeMaps == "all" ? p.Map : [], new object?[metrics.Count], SanitySpearman: p.Spearman));
         }
         errors.Sort((x, y) => x.Row.CompareTo(y.Row));
         return new ScoredBatch(rows, errors, explanations);
@@ -226,7 +240,8 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     }
 
     /// <summary>What one audit step brings back to the host: per-sample scalars, raw maps of every (method, target), target classes.</summary>
-    public sealed record StepResult(double[] Scalars, float[] Maps, long[] TargetClasses, int CamHeight, int CamWidth, IReadOnlyList<PerturbedMap> Perturbed);
+    public sealed record StepResult(double[] Scalars, float[] Maps, long[] TargetClasses, int CamHeight, int CamWidth, IReadOnlyList<PerturbedMap> Perturbed,
+        IReadOnlyDictionary<(int Sample, string Method), (double Deletion, double Insertion)> Faithfulness, IReadOnlyList<SampledChecks.SanityMap> Sanity);
 
     /// <summary>A perturbation method's map of one sample (index in the batch) and target, with its metrics.</summary>
     public sealed record PerturbedMap(int Sample, string Method, string Target, int Class, float[] Map, double[] Metrics);
@@ -238,7 +253,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     /// zero, then the metrics of each (method, target), the primary method's predicted and true class first), the
     /// raw maps (B × combos × h·w) and the target classes (B × targets): three host transfers per batch.
     /// </summary>
-    public StepResult Step(Tensor x, Tensor masks, Tensor labels, bool[]? perturb = null)
+    public StepResult Step(Tensor x, Tensor masks, Tensor labels, bool[]? perturb = null, bool[]? faithful = null, bool[]? sane = null)
     {
         using var scope = NewDisposeScope();
         EngineOutput o = explainer.Run(x, labels, targets, classes);
@@ -255,8 +270,10 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor scalars = stack(columns.Select(t => t.to_type(ScalarType.Float64)).ToArray(), 1).cpu();
         Tensor allMaps = stack(maps, 1).to_type(ScalarType.Float32).contiguous().cpu();
         Tensor targetClasses = stack(targets.Select(t => o.Targets[t].Classes).ToArray(), 1).cpu();
+        var predMaps = combos.Select((c, i) => (c, i)).Where(x => x.c.Target == "pred").ToDictionary(x => x.c.Method, x => maps[x.i], StringComparer.Ordinal);
         return new StepResult(scalars.data<double>().ToArray(), allMaps.data<float>().ToArray(), targetClasses.data<long>().ToArray(),
-            (int)maps[0].shape[1], (int)maps[0].shape[2], Perturbations(o, x, masks, perturb));
+            (int)maps[0].shape[1], (int)maps[0].shape[2], Perturbations(o, x, masks, perturb),
+            checks?.Faithfulness(x, o.Predicted, predMaps, faithful) ?? [], checks?.Sanity(x, o.Predicted, predMaps, sane) ?? []);
     }
 
     /// <summary>
@@ -305,6 +322,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
 
     public void Dispose()
     {
+        checks?.Dispose();
         explainer.Dispose();
         mean.Dispose();
         std.Dispose();
