@@ -39,6 +39,7 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         ["true_cam"] = "FLOAT[]",
         ["possible_label_error"] = "BOOLEAN",
         ["image_sha256"] = "VARCHAR",
+        ["mask"] = "VARCHAR",
         ["group"] = "VARCHAR",
         ["marker"] = "VARCHAR",
     };
