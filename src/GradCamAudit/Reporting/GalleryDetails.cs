@@ -28,7 +28,7 @@ public static class GalleryDetails
                 {
                     using ParquetRowGroupReader rg = reader.OpenRowGroupReader(origin.RowGroup);
                     int n = (int)rg.RowCount;
-                    string?[] Column(string name) => fields.TryGetValue(name, out DataField? f) && f.ClrType == typeof(string)
+                    string?[] Column(string name) => fields.TryGetValue(name, out DataField? f) && (f.ClrType == typeof(string) || f.ClrType == typeof(ReadOnlyMemory<char>))
                         ? ResultsReader.ReadStrings(rg, f, n).GetAwaiter().GetResult()
                         : new string?[n];
                     string?[] sampleIds = Column(idField.Name);

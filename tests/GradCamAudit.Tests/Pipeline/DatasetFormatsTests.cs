@@ -80,4 +80,33 @@ public sealed class DatasetFormatsTests
         }
         Assert.True(voidedWithHigherEnergy > 0, "no voided sample changed: the void region is not applied");
     }
+
+    [Fact]
+    public void MaskColumn_RebuildsTheSameMask_InEveryFormat()
+    {
+        // What the report does: the results' mask value back to a locator, with no manifest re-read.
+        string dir = TestPaths.NewTempDir("locate");
+        FormatFixtureSet f = FormatFixtures.Write(Path.Combine(dir, "data"), 8);
+        string J(string s) => FormatFixtures.J(s);
+        foreach (string dataset in new[]
+        {
+            $"\"manifest\": {J(f.Csv)}",
+            $"\"format\": \"imagefolder\", \"images\": {J(f.Images)}, \"masks\": {J(f.Masks)}",
+            $"\"format\": \"coco\", \"annotations\": {J(f.CocoAnnotations)}, \"images\": {J(f.CocoImages)}",
+            $"\"format\": \"voc\", \"root\": {J(f.VocRoot)}, \"vocClasses\": [{string.Join(", ", FormatFixtures.VocClasses.Select(J))}]",
+        })
+        {
+            AuditOptions options = ConfigLoader.Load(FormatFixtures.Config(dir, "locate", dataset, Path.Combine(dir, "out")));
+            GradCamAudit.Data.Sources.ISampleSource source = GradCamAudit.Data.Sources.SampleSources.Open(options.Dataset);
+            var decoder = new GradCamAudit.Data.ImageDecoder(64, 64);
+            int checkedRows = 0;
+            foreach (GradCamAudit.Data.ManifestEntry e in source.Read())
+            {
+                GradCamAudit.Data.Masks.MaskLocator located = source.Locate(e.MaskDescription, e.Label) ?? throw new InvalidOperationException($"{source.Format}: '{e.MaskDescription}' not located");
+                Assert.Equal(decoder.Decode(e).Mask, decoder.DecodeMask(located));
+                checkedRows++;
+            }
+            Assert.Equal(8, checkedRows);
+        }
+    }
 }
