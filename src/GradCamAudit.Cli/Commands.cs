@@ -125,9 +125,10 @@ public static class Commands
         validate.SetAction((pr, ct) => Guard(pr, log =>
         {
             AuditOptions options = ConfigLoader.Load(pr.GetValue(validateConfig)!, null, pr.GetValue(validateSet) ?? [], EnvironmentVariables());
-            var manifest = new GradCamAudit.Data.ManifestReader(options.Dataset.Manifest, options.Dataset.Classes);
-            var decoder = new GradCamAudit.Data.ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels);
-            var problems = GradCamAudit.Data.DatasetValidator.Validate(manifest, decoder, options.Audit.DecodeWorkers).ToList();
+            var dataset = GradCamAudit.Data.Sources.SampleSources.Open(options.Dataset, options.Audit.MaxImagePixels);
+            var decoder = new GradCamAudit.Data.ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels,
+                options.Dataset.SourceSettings.ExifOrientation);
+            var problems = GradCamAudit.Data.DatasetValidator.Validate(dataset, decoder, options.Audit.DecodeWorkers).ToList();
             using (var buffer = new MemoryStream())
             {
                 GradCamAudit.Results.PartCommitter.WriteErrors(buffer, problems);

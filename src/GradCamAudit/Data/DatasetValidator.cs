@@ -1,17 +1,25 @@
 namespace GradCamAudit.Data;
 
 /// <summary>
-/// <c>validate</c>: every manifest row checked without the model and without decoding pixels: the row itself (fields,
-/// label, id, paths inside the manifest's folder), then both files' headers (exist, regular, decodable, same size,
-/// within the pixel limit), in parallel and reported in row order. Headers cannot reveal truncated pixel data.
+/// <c>validate</c>: every sample of any source checked without the model and without decoding pixels: the entry itself
+/// (fields, label or category, id, paths inside the root), then the image's and the mask's headers (exist, regular,
+/// decodable, same size, within the pixel limit; a COCO mask's size is its image record's), in parallel and reported
+/// in row order. Headers cannot reveal truncated pixel data. (A VOC source reads its masks' pixels while listing,
+/// since the classes present come from them.)
 /// </summary>
 public static class DatasetValidator
 {
-    public static IEnumerable<SampleError> Validate(ManifestReader manifest, ImageDecoder decoder, int workers, long? limit = null)
+    public static IEnumerable<SampleError> Validate(ManifestReader manifest, ImageDecoder decoder, int workers, long? limit = null) =>
+        Validate(manifest.Read(limit), decoder, workers);
+
+    public static IEnumerable<SampleError> Validate(Sources.ISampleSource source, ImageDecoder decoder, int workers, long? limit = null) =>
+        Validate(source.Read(limit), decoder, workers);
+
+    private static IEnumerable<SampleError> Validate(IEnumerable<ManifestEntry> entries, ImageDecoder decoder, int workers)
     {
         const int chunk = 4096;
         var pending = new List<ManifestEntry>(chunk);
-        foreach (ManifestEntry entry in manifest.Read(limit))
+        foreach (ManifestEntry entry in entries)
         {
             pending.Add(entry);
             if (pending.Count == chunk)

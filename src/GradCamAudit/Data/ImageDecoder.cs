@@ -1,12 +1,13 @@
 using GradCamAudit.Options;
-using Polly;
-using Polly.Retry;
 using SkiaSharp;
 
 namespace GradCamAudit.Data;
 
-/// <summary>A decoded, resized sample: RGB bytes (H·W·3, row-major HWC) and a binary mask (H·W, 0 or 1).</summary>
-public sealed record DecodedSample(ManifestEntry Entry, byte[] Rgb, byte[] Mask, int SourceWidth, int SourceHeight, string ImageSha256 = "");
+/// <summary>
+/// A decoded, resized sample: RGB bytes (H·W·3, row-major HWC), a binary mask (H·W, 0 or 1) and, when the mask has a
+/// void region, <paramref name="Valid"/> (H·W, 1 valid, 0 void; null when every pixel counts).
+/// </summary>
+public sealed record DecodedSample(ManifestEntry Entry, byte[] Rgb, byte[] Mask, int SourceWidth, int SourceHeight, string ImageSha256 = "", byte[]? Valid = null);
 
 /// <summary>
 /// Decodes images and masks with SkiaSharp and maps both to the model input with one geometry
@@ -18,23 +19,14 @@ public sealed record DecodedSample(ManifestEntry Entry, byte[] Rgb, byte[] Mask,
 /// A mask pixel is object when any of its R, G, B values is non-zero.
 /// Transient I/O failures are retried with exponential backoff (Polly) before the sample becomes an error.
 /// </summary>
-public sealed class ImageDecoder(int height, int width, PreprocessOptions? preprocess = null, long maxImagePixels = ImageDecoder.DefaultMaxImagePixels)
+public sealed class ImageDecoder(int height, int width, PreprocessOptions? preprocess = null, long maxImagePixels = ImageDecoder.DefaultMaxImagePixels,
+    bool exifOrientation = false, Action<string>? notice = null)
     : Pipeline.ISampleDecoder
 {
     /// <summary>Default of <c>audit.maxImagePixels</c>: larger images are refused from their header, before any allocation.</summary>
     public const long DefaultMaxImagePixels = 64_000_000;
 
     private readonly PreprocessOptions pre = preprocess ?? PreprocessOptions.Default;
-
-    private static readonly ResiliencePipeline Retry = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            MaxRetryAttempts = 3,
-            Delay = TimeSpan.FromMilliseconds(50),
-            BackoffType = DelayBackoffType.Exponential,
-            ShouldHandle = new PredicateBuilder().Handle<IOException>(e => e is not FileNotFoundException and not DirectoryNotFoundException),
-        })
-        .Build();
 
     public int Height => height;
 
@@ -47,18 +39,92 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
     /// </summary>
     public DecodedSample Decode(ManifestEntry entry)
     {
-        byte[] imageBytes = ReadBytes(entry.ImagePath, ReasonCodes.ImageMissing, "image");
-        byte[] maskBytes = ReadBytes(entry.MaskPath, ReasonCodes.MaskMissing, "mask");
+        byte[] imageBytes = SampleFiles.ReadBytes(entry.ImagePath, ReasonCodes.ImageMissing, "image");
+        if (entry.Locator != null)
+        {
+            return DecodeWithLocator(entry, entry.Locator, imageBytes);
+        }
+        byte[] maskBytes = SampleFiles.ReadBytes(entry.MaskPath, ReasonCodes.MaskMissing, "mask");
         using SKCodec image = OpenCodec(imageBytes, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
         using SKCodec mask = OpenCodec(maskBytes, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask);
-        if (mask.Info.Width != image.Info.Width || mask.Info.Height != image.Info.Height)
+        (int iw, int ih) = ShownSize(image);
+        if (mask.Info.Width != iw || mask.Info.Height != ih)
         {
-            throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mask.Info.Width}x{mask.Info.Height} but image is {image.Info.Width}x{image.Info.Height}");
+            throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mask.Info.Width}x{mask.Info.Height} but image is {iw}x{ih}");
         }
-        byte[] rgb = Guarded(ReasonCodes.ImageCorrupt, "image", entry.Source.Image, () => { using SKBitmap b = ReadPixels(image, ReasonCodes.ImageCorrupt, "image", entry.Source.Image); return Mapped(b, ImageSampling, ToRgb); });
+        byte[] rgb = DecodeRgb(image, entry);
         byte[] binary = Guarded(ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask, () => { using SKBitmap b = ReadPixels(mask, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask); return Mapped(b, MaskSampling, ToBinary); });
         // The hash of the file's bytes as read: a comparison can tell a changed image behind the same sample id.
-        return new DecodedSample(entry, rgb, binary, image.Info.Width, image.Info.Height, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(imageBytes)));
+        return new DecodedSample(entry, rgb, binary, iw, ih, Sha256(imageBytes));
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+
+    /// <summary>The image's size as audited: as stored, or as displayed under <c>dataset.exifOrientation</c>.</summary>
+    private (int Width, int Height) ShownSize(SKCodec image) =>
+        exifOrientation ? ExifOrientation.Size(image.EncodedOrigin, image.Info.Width, image.Info.Height) : (image.Info.Width, image.Info.Height);
+
+    /// <summary>The image's pixels mapped to the input (first frame of an animation, which the log mentions).</summary>
+    private byte[] DecodeRgb(SKCodec image, ManifestEntry entry)
+    {
+        if (image.FrameCount > 1)
+        {
+            notice?.Invoke($"row {entry.Source.Row} ({entry.Source.Image}): animated image of {image.FrameCount} frames, the first frame is audited");
+        }
+        return Guarded(ReasonCodes.ImageCorrupt, "image", entry.Source.Image, () =>
+        {
+            SKBitmap stored = ReadPixels(image, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
+            using SKBitmap b = exifOrientation ? ExifOrientation.Apply(stored, image.EncodedOrigin) : stored;
+            return Mapped(b, ImageSampling, ToRgb);
+        });
+    }
+
+    /// <summary>
+    /// A sample whose mask comes from a <see cref="Masks.MaskLocator"/>: the planes at the source resolution, checked
+    /// against the image's (oriented) size, then mapped to the input geometry with nearest-neighbour sampling, object
+    /// and void alike.
+    /// </summary>
+    private DecodedSample DecodeWithLocator(ManifestEntry entry, Masks.MaskLocator locator, byte[] imageBytes)
+    {
+        using SKCodec image = OpenCodec(imageBytes, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
+        (int iw, int ih) = ShownSize(image);
+        Masks.MaskPlanes planes = locator.Load(maxImagePixels);
+        if (planes.Width != iw || planes.Height != ih)
+        {
+            throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {planes.Width}x{planes.Height} but image is {iw}x{ih}");
+        }
+        byte[] rgb = DecodeRgb(image, entry);
+        byte[] both = Guarded(ReasonCodes.MaskCorrupt, "mask", locator.Description, () =>
+        {
+            using SKBitmap b = new(new SKImageInfo(planes.Width, planes.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+            Span<byte> px = b.GetPixelSpan();
+            for (int p = 0; p < planes.Object.Length; p++)
+            {
+                px[p * 4] = planes.Object[p];
+                px[(p * 4) + 1] = planes.Void?[p] ?? 0;
+                px[(p * 4) + 3] = 255;
+            }
+            return Mapped(b, MaskSampling, bitmap => ToPlanes(bitmap));
+        });
+        int n = height * width;
+        byte[] mask = both.AsSpan(0, n).ToArray();
+        byte[]? valid = planes.Void == null ? null : both.AsSpan(n, n).ToArray();
+        return new DecodedSample(entry, rgb, mask, iw, ih, Sha256(imageBytes), valid);
+    }
+
+    /// <summary>Object (R) then validity (1 − G) bytes of a mapped plane bitmap, H·W each.</summary>
+    private static byte[] ToPlanes(SKBitmap rgba)
+    {
+        ReadOnlySpan<byte> src = rgba.GetPixelSpan();
+        int n = rgba.Width * rgba.Height;
+        var both = new byte[2 * n];
+        for (int q = 0; q < n; q++)
+        {
+            bool isVoid = src[(q * 4) + 1] != 0;
+            both[q] = (byte)(src[q * 4] != 0 && !isVoid ? 1 : 0);
+            both[n + q] = (byte)(isVoid ? 0 : 1);
+        }
+        return both;
     }
 
     /// <summary>
@@ -84,10 +150,10 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
             {
                 throw new SampleException(corruptCode, $"{what} header is not a decodable image ({result}): {name}");
             }
-            return (codec.Info.Width, codec.Info.Height);
+            return what == "image" ? ShownSize(codec) : (codec.Info.Width, codec.Info.Height);
         }
         (int w, int h) = Header(entry.ImagePath, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
-        (int mw, int mh) = Header(entry.MaskPath, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask);
+        (int mw, int mh) = entry.Locator?.ReadSize() ?? Header(entry.MaskPath, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask);
         if ((long)w * h > maxImagePixels)
         {
             throw new SampleException(ReasonCodes.ImageTooLarge, $"image is {w}x{h} = {(long)w * h:N0} pixels, over audit.maxImagePixels = {maxImagePixels:N0}: {entry.Source.Image}");
@@ -104,42 +170,22 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
     /// <summary>Decodes just the mask at model resolution (0/1 bytes), for the report.</summary>
     public byte[] DecodeMask(string path) => DecodeOne(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", MaskSampling, ToBinary);
 
-    private byte[] DecodeOne(string path, string missingCode, string corruptCode, string what, SKSamplingOptions sampling, Func<SKBitmap, byte[]> read)
+    /// <summary>Decodes just a located mask at model resolution (0/1 bytes, void as 0), for the report.</summary>
+    public byte[] DecodeMask(Masks.MaskLocator locator)
     {
-        using SKCodec codec = OpenCodec(ReadBytes(path, missingCode, what), corruptCode, what, Path.GetFileName(path));
-        return Guarded(corruptCode, what, Path.GetFileName(path), () => { using SKBitmap b = ReadPixels(codec, corruptCode, what, Path.GetFileName(path)); return Mapped(b, sampling, read); });
+        Masks.MaskPlanes planes = locator.Load(maxImagePixels);
+        return Guarded(ReasonCodes.MaskCorrupt, "mask", locator.Description, () =>
+        {
+            using SKBitmap b = Pixels.ToBitmap(planes.Object.Select(v => (byte)(v * 255)).ToArray(), planes.Width, planes.Height, 1);
+            using SKBitmap rgba = b.Copy(SKColorType.Rgba8888);
+            return Mapped(rgba, MaskSampling, ToBinary);
+        });
     }
 
-    private static byte[] ReadBytes(string path, string missingCode, string what)
+    private byte[] DecodeOne(string path, string missingCode, string corruptCode, string what, SKSamplingOptions sampling, Func<SKBitmap, byte[]> read)
     {
-        try
-        {
-            // Only regular files are read: a FIFO would block the read for ever and a device never ends. .NET does
-            // not expose the file type on Unix, but both report a size of 0, as an empty file does: none of them is
-            // opened. Symbolic links are followed (datasets are often linked in).
-            var info = new FileInfo(path);
-            if (info.Exists && info.Length == 0)
-            {
-                throw new SampleException(ReasonCodes.InvalidPath, $"{what} is empty or not a regular file (FIFO, device): {info.Name}");
-            }
-            if (!info.Exists && Directory.Exists(path))
-            {
-                throw new SampleException(ReasonCodes.InvalidPath, $"{what} is a folder, not a file: {info.Name}");
-            }
-            return Retry.Execute(static p => File.ReadAllBytes(p), path);
-        }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new SampleException(missingCode, $"{what} file not found: {Path.GetFileName(path)}");
-        }
-        catch (IOException ex)
-        {
-            throw new SampleException(ReasonCodes.IoError, $"{what} could not be read after retries: {ex.Message}");
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new SampleException(ReasonCodes.IoError, $"{what} is not readable: {ex.Message}");
-        }
+        using SKCodec codec = OpenCodec(SampleFiles.ReadBytes(path, missingCode, what), corruptCode, what, Path.GetFileName(path));
+        return Guarded(corruptCode, what, Path.GetFileName(path), () => { using SKBitmap b = ReadPixels(codec, corruptCode, what, Path.GetFileName(path)); return Mapped(b, sampling, read); });
     }
 
     /// <summary>Reads the header only; refuses undecodable files and images over the pixel limit before any pixel allocation.</summary>

@@ -9,8 +9,16 @@ public sealed record ManifestRow(
     string Mask,
     IReadOnlyList<string?> Extra);
 
-/// <summary>A manifest row with its resolved label, or the reason it cannot be audited.</summary>
-public sealed record ManifestEntry(ManifestRow Source, int Label, string ImagePath, string MaskPath, string? ErrorCode, string? ErrorDetail);
+/// <summary>
+/// A sample of any source (the hand-off to the decode stage) with its resolved label, or the reason it cannot be
+/// audited. <paramref name="Locator"/> says how to read the mask; null is today's rule for a CSV manifest (the file at
+/// <paramref name="MaskPath"/>, object where R, G or B is non-zero).
+/// </summary>
+public sealed record ManifestEntry(ManifestRow Source, int Label, string ImagePath, string MaskPath, string? ErrorCode, string? ErrorDetail, Masks.MaskLocator? Locator = null)
+{
+    /// <summary>Where the mask came from, for the results' <c>mask</c> column.</summary>
+    public string MaskDescription => Locator?.Description ?? Source.Mask;
+}
 
 /// <summary>An error record for errors.csv.</summary>
 public sealed record SampleError(long Row, string SampleId, string Image, string ReasonCode, string Detail);

@@ -39,12 +39,15 @@ public static class ReasonCodes
     /// <summary>The model gave non-finite logits or maps for the sample (never written to the results).</summary>
     public const string NonFiniteOutput = "non_finite_output";
 
+    /// <summary>A COCO or VOC image with no annotation of a known category (<c>dataset.unannotated = error</c>).</summary>
+    public const string NoAnnotation = "no_annotation";
+
     /// <summary>Transient I/O failure that persisted after retries.</summary>
     public const string IoError = "io_error";
 
     /// <summary>All codes, in documentation order.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [ImageMissing, ImageCorrupt, MaskMissing, MaskCorrupt, MaskSizeMismatch, UnknownLabel, DuplicateId, MalformedRow, InvalidPath, IoError, ImageTooLarge, NonFiniteOutput];
+        [ImageMissing, ImageCorrupt, MaskMissing, MaskCorrupt, MaskSizeMismatch, UnknownLabel, DuplicateId, MalformedRow, InvalidPath, IoError, ImageTooLarge, NonFiniteOutput, NoAnnotation];
 }
 
 /// <summary>A sample that cannot be audited, with its fixed reason code and a human-readable detail.</summary>

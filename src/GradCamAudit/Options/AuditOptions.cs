@@ -40,8 +40,15 @@ public sealed record ExplainOptions(IReadOnlyList<string> Methods, IReadOnlyList
     public IReadOnlyList<string> MetricColumns => Scoring.Metrics.MetricCatalogue.Select(Metrics).Select(m => m.Info.Column).ToArray();
 }
 
-/// <summary>Dataset section: a CSV manifest with columns image,label,mask (+ optional id, extra columns passed through).</summary>
-public sealed record DatasetOptions(string Manifest, IReadOnlyList<string> Classes);
+/// <summary>
+/// Dataset section: the class names and where the samples come from (<see cref="DatasetSource"/>; today's CSV
+/// manifest with columns image,label,mask (+ optional id, extra columns passed through) when absent).
+/// </summary>
+public sealed record DatasetOptions(string Manifest, IReadOnlyList<string> Classes, DatasetSource? Source = null)
+{
+    /// <summary>The source settings (the CSV defaults for a run.json written before the section grew).</summary>
+    public DatasetSource SourceSettings => Source ?? DatasetSource.Csv;
+}
 
 /// <summary>Model section: architecture, weights, input geometry and preprocessing.</summary>
 public sealed record ModelOptions(

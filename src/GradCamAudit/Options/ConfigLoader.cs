@@ -63,7 +63,8 @@ public static class ConfigLoader
             string name = root.String("name", Path.GetFileNameWithoutExtension(full));
 
             var ds = root.Section("dataset", required: true);
-            string manifest = ds.Path("manifest", baseDir, mustExist: true) ?? "";
+            DatasetSource source = DatasetBinder.Bind(ds, baseDir, errors);
+            string manifest = ds.Path("manifest", baseDir, mustExist: true, required: source.Format == "csv") ?? "";
             IReadOnlyList<string> classes = ds.StringList("classes") ?? [];
             string? classesFile = ds.Path("classesFile", baseDir, mustExist: true, required: false);
             if (classesFile != null && File.Exists(classesFile))
@@ -245,7 +246,7 @@ public static class ConfigLoader
             }
             return new AuditOptions(
                 full, name,
-                new DatasetOptions(manifest, classes),
+                new DatasetOptions(manifest, classes, source),
                 new ModelOptions(arch, weights, weightsFormat, head, numClasses, size[0], size[1], target, mean, std,
                     new PreprocessOptions(resize, shorter, interpolation, (float)valueScale)),
                 new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows,

@@ -147,6 +147,39 @@ internal sealed class JsonSection
         return v;
     }
 
+    public bool Bool(string key, bool fallback)
+    {
+        Record(key, "boolean", fallback, null, null);
+        JsonElement e = Get(key);
+        if (e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return fallback;
+        }
+        if (e.ValueKind is not JsonValueKind.True and not JsonValueKind.False)
+        {
+            errors.Add($"{prefix}{key}: expected true or false, got {e.GetRawText()}");
+            return fallback;
+        }
+        return e.GetBoolean();
+    }
+
+    /// <summary>An optional integer in [min, max]: null when absent.</summary>
+    public int? OptionalInt(string key, int min, int max)
+    {
+        Record(key, "integer", null, min, max);
+        JsonElement e = Get(key);
+        if (e.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out int v) || v < min || v > max)
+        {
+            errors.Add($"{prefix}{key}: expected an integer in [{min}, {max}], got {e.GetRawText()}");
+            return null;
+        }
+        return v;
+    }
+
     /// <summary>An optional number in [min, max]: null when absent.</summary>
     public double? OptionalDouble(string key, double min, double max)
     {

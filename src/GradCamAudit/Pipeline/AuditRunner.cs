@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GradCamAudit.Data;
+using GradCamAudit.Data.Sources;
 using GradCamAudit.Explain;
 using GradCamAudit.Modeling;
 using GradCamAudit.Options;
@@ -51,14 +52,14 @@ public static class AuditRunner
             throw new UsageException($"output folder '{folder.Directory}' is not empty; pass --overwrite to replace a previous run or --resume to continue it");
         }
 
-        var manifest = new ManifestReader(options.Dataset.Manifest, options.Dataset.Classes);
+        ISampleSource dataset = SampleSources.Open(options.Dataset, options.Audit.MaxImagePixels);
         ReportBuilder.CheckTemplate(request.TemplateDirectory ?? options.Report.TemplateDirectory);
         string configHash = RunHashes.Config(options);
         string weightsHash = Hashing.Sha256File(options.Model.Weights);
-        string manifestHash = Hashing.Sha256File(options.Dataset.Manifest);
+        string manifestHash = dataset.Fingerprint();
         if (previous != null)
         {
-            RunHashes.CheckResumable(previous, configHash, manifestHash, weightsHash, manifest.ExtraColumns);
+            RunHashes.CheckResumable(previous, configHash, manifestHash, weightsHash, dataset.ExtraColumns);
             if (previous.Limit != request.Limit || previous.Shard != request.Shard)
             {
                 throw new ConfigException($"--resume: the folder's run had --limit {previous.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} and shard {previous.Shard?.ToString() ?? "none"}, this one {request.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} and {request.Shard?.ToString() ?? "none"}");
@@ -81,7 +82,7 @@ public static class AuditRunner
             ExplainOptions explain = options.ExplainSettings;
             // Chosen by a hash of the id over the whole manifest, so shards and resumed runs choose the same samples.
             SampleSelector? Selector(string? size) => size == null ? null
-                : SampleSelector.Create(size, explain.Seed, () => manifest.Read(request.Limit).Where(e => e.ErrorCode == null).Select(e => e.Source.SampleId));
+                : SampleSelector.Create(size, explain.Seed, () => dataset.Read(request.Limit).Where(e => e.ErrorCode == null).Select(e => e.Source.SampleId));
             using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, explain,
                 Selector(explain.PerturbationSample), Selector(explain.FaithfulnessSample), Selector(explain.SanitySample));
             (int camH, int camW) = scorer.Probe();
@@ -112,26 +113,27 @@ public static class AuditRunner
             string runId = previous?.RunId ?? $"{DateTime.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Guid.NewGuid().ToString("N")[..8]}";
             var run = new RunManifest(
                 runId, ToolInfo.Version, RunStatus.Running, null, previous?.StartedUtc ?? DateTimeOffset.UtcNow, null,
-                options.ConfigPath, configHash, weightsHash, options.Dataset.Manifest, manifestHash,
+                options.ConfigPath, configHash, weightsHash, dataset.Identity, manifestHash,
                 device.ToString(), options.Audit.Threads, options.Audit.BatchSize, model.TargetPath, scorer.Method, camH, camW, warnings,
-                new RunCounts(0, 0, 0, committed.Length), new RunTimings(0, 0, 0, 0, loadSeconds), options, manifest.ExtraColumns,
+                new RunCounts(0, 0, 0, committed.Length), new RunTimings(0, 0, 0, 0, loadSeconds), options, dataset.ExtraColumns,
                 request.Limit, request.Shard);
             folder.SaveManifest(run);
             PausePoints.Reach("started");
 
             var metadata = new Dictionary<string, string> { [ResultsSchema.RunIdKey] = runId, [ResultsSchema.ConfigHashKey] = configHash };
-            var committer = new PartCommitter(folder, manifest.ExtraColumns, options.ExplainSettings.MetricColumns, options.Audit.PartRows, metadata, committed.Length);
+            var committer = new PartCommitter(folder, dataset.ExtraColumns, options.ExplainSettings.MetricColumns, options.Audit.PartRows, metadata, committed.Length);
             var timings = new StageTimings();
-            var decoder = new ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels);
+            var decoder = new ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels,
+                options.Dataset.SourceSettings.ExifOrientation, notice => log.LogInformation("{Notice}", notice));
             var pipeline = new StagePipeline(
                 hooks?.Decoder?.Invoke(decoder) ?? decoder,
                 hooks?.Scorer?.Invoke(scorer) ?? scorer,
                 hooks?.Sink?.Invoke(new CommitSink(committer)) ?? new CommitSink(committer),
-                options.Audit, timings, log, request.Progress, committed.Sum(p => p.RowCount), ExpectedRows(options.Dataset.Manifest, request));
+                options.Audit, timings, log, request.Progress, committed.Sum(p => p.RowCount), ExpectedRows(dataset, request));
             var pass = Stopwatch.StartNew();
             try
             {
-                await pipeline.RunAsync(manifest.Read(request.Limit).Where(e => e.Source.Row > skipThrough && (request.Shard?.Contains(e.Source.Row) ?? true)), ct).ConfigureAwait(false);
+                await pipeline.RunAsync(dataset.Read(request.Limit).Where(e => e.Source.Row > skipThrough && (request.Shard?.Contains(e.Source.Row) ?? true)), ct).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -147,7 +149,7 @@ public static class AuditRunner
             run = run with
             {
                 BatchSizeUsed = pipeline.BatchSizeUsed,
-                Counts = new RunCounts(rows, rows - errors, errors, parts.Length),
+                Counts = new RunCounts(rows, rows - errors, errors, parts.Length, dataset.Skipped),
                 Timings = new RunTimings(pass.Elapsed.TotalSeconds, timings.DecodeSeconds, timings.ComputeSeconds, timings.WriteSeconds, loadSeconds),
             };
             folder.SaveManifest(run);
@@ -179,19 +181,12 @@ public static class AuditRunner
     }
 
     /// <summary>
-    /// Rows this run will cover, for progress and ETA: the manifest's non-empty lines (a record never spans lines), after
-    /// --limit and the shard. Counting lines reads the file once at disk speed.
+    /// Rows this run will cover, for progress and ETA: the source's rows (a CSV manifest's non-empty lines: a record
+    /// never spans lines), after --limit and the shard.
     /// </summary>
-    private static long ExpectedRows(string manifest, RunRequest request)
+    private static long ExpectedRows(ISampleSource dataset, RunRequest request)
     {
-        long lines = -1;
-        foreach (string line in File.ReadLines(manifest))
-        {
-            if (line.Length > 0)
-            {
-                lines++;
-            }
-        }
+        long lines = dataset.CountRows();
         long rows = Math.Max(0, request.Limit is long limit ? Math.Min(limit, lines) : lines);
         return request.Shard is { } shard ? (rows / shard.Count) + (rows % shard.Count > shard.Index ? 1 : 0) : rows;
     }

@@ -130,6 +130,10 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         // large-object heap every batch), then moved to the device.
         Tensor rgb = empty([b, height, width, 3], ScalarType.Byte);
         Tensor masks = empty([b, height, width], ScalarType.Byte);
+        // Void pixels (VOC's 255, ignored crowd regions): a validity weight only when some sample of the batch has one,
+        // so a batch without void is scored by exactly the unweighted expressions.
+        bool anyVoid = batch.Samples.Any(sample => sample.Valid != null);
+        Tensor? valid = anyVoid ? ones([b, height, width], ScalarType.Byte) : null;
         var labels = new long[b];
         using (var rgbData = rgb.data<byte>())
         using (var maskData = masks.data<byte>())
@@ -142,15 +146,27 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 labels[i] = sample.Entry.Label;
             }
         }
+        if (valid is not null)
+        {
+            using var validData = valid.data<byte>();
+            for (int i = 0; i < b; i++)
+            {
+                if (batch.Samples[i].Valid is byte[] v)
+                {
+                    validData.CopyFrom(v, 0, (long)i * hw);
+                }
+            }
+        }
         Device dev = model.Device;
         Tensor x = rgb.to(dev).permute(0, 3, 1, 2).to_type(ScalarType.Float32).div_(valueScale);
         x = (x - mean) / std;
         Tensor m = masks.to(dev).to_type(ScalarType.Float32);
         Tensor y = tensor(labels, [b]).to(dev);
 
+        Tensor? w = valid?.to(dev).to_type(ScalarType.Float32);
         bool[]? perturb = perturbationSelector == null ? null : batch.Samples.Select(d => perturbationSelector.Takes(d.Entry.Source.SampleId)).ToArray();
         var ids = batch.Samples.Select(d => d.Entry.Source.SampleId).ToArray();
-        StepResult step = Step(x, m, y, perturb, checks?.FaithfulnessSamples(ids), checks?.SanitySamples(ids));
+        StepResult step = Step(x, m, y, w, perturb, checks?.FaithfulnessSamples(ids), checks?.SanitySamples(ids));
         (double[] s, float[] mapData, int ch, int cw) = (step.Scalars, step.Maps, step.CamHeight, step.CamWidth);
 
         var rows = new List<ResultRow>(b);
@@ -189,7 +205,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 ch, cw, Cam(0), Cam(1),
                 // A confident misclassification whose predicted-class map is on the object: the model may be right and the label wrong.
                 maskEmpty || double.IsNaN(predLift) ? null : !correct && r[1] >= settings.LabelErrorMinConfidence && predLift >= settings.LabelErrorMinLift,
-                sample.ImageSha256, source.Extra));
+                sample.ImageSha256, source.Extra, sample.Entry.MaskDescription));
             for (int c = 0; c < combos.Count; c++)
             {
                 (string method, string target) = combos[c];
@@ -253,7 +269,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     /// zero, then the metrics of each (method, target), the primary method's predicted and true class first), the
     /// raw maps (B × combos × h·w) and the target classes (B × targets): three host transfers per batch.
     /// </summary>
-    public StepResult Step(Tensor x, Tensor masks, Tensor labels, bool[]? perturb = null, bool[]? faithful = null, bool[]? sane = null)
+    public StepResult Step(Tensor x, Tensor masks, Tensor labels, Tensor? valid = null, bool[]? perturb = null, bool[]? faithful = null, bool[]? sane = null)
     {
         using var scope = NewDisposeScope();
         EngineOutput o = explainer.Run(x, labels, targets, classes);
@@ -261,10 +277,10 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor conf = probs.gather(1, o.Predicted.unsqueeze(1)).squeeze(1);
         Tensor trueProb = probs.gather(1, labels.unsqueeze(1)).squeeze(1);
         Tensor[] maps = combos.Select(c => o.Maps(methods[c.Method], c.Target)).ToArray();
-        MetricContext[] contexts = maps.Select(map => new MetricContext(GradCam.Upsample(map, height, width), masks, map, metricSettings)).ToArray();
+        MetricContext[] contexts = maps.Select(map => new MetricContext(GradCam.Upsample(map, height, width), masks, map, metricSettings, valid)).ToArray();
         Tensor[] columns =
         [
-            o.Predicted, conf, trueProb, masks.mean([1, 2]), contexts[0].Total.le(0),
+            o.Predicted, conf, trueProb, valid is null ? masks.mean([1, 2]) : contexts[0].Fraction, contexts[0].Total.le(0),
             .. contexts.SelectMany(c => metrics.Select(m => m.Evaluate(c))),
         ];
         Tensor scalars = stack(columns.Select(t => t.to_type(ScalarType.Float64)).ToArray(), 1).cpu();
@@ -272,7 +288,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor targetClasses = stack(targets.Select(t => o.Targets[t].Classes).ToArray(), 1).cpu();
         var predMaps = combos.Select((c, i) => (c, i)).Where(x => x.c.Target == "pred").ToDictionary(x => x.c.Method, x => maps[x.i], StringComparer.Ordinal);
         return new StepResult(scalars.data<double>().ToArray(), allMaps.data<float>().ToArray(), targetClasses.data<long>().ToArray(),
-            (int)maps[0].shape[1], (int)maps[0].shape[2], Perturbations(o, x, masks, perturb),
+            (int)maps[0].shape[1], (int)maps[0].shape[2], Perturbations(o, x, masks, valid, perturb),
             checks?.Faithfulness(x, o.Predicted, predMaps, faithful) ?? [], checks?.Sanity(x, o.Predicted, predMaps, sane) ?? []);
     }
 
@@ -280,7 +296,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     /// The perturbation methods on the chosen samples of the batch, one sample at a time (each costs one forward pass
     /// per target-layer channel, chunked): the maps of every target from the same passes, scored by the same metrics.
     /// </summary>
-    private List<PerturbedMap> Perturbations(EngineOutput o, Tensor x, Tensor masks, bool[]? perturb)
+    private List<PerturbedMap> Perturbations(EngineOutput o, Tensor x, Tensor masks, Tensor? valid, bool[]? perturb)
     {
         var result = new List<PerturbedMap>();
         if (perturb == null)
@@ -301,7 +317,8 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             foreach (PerturbationMethod method in perturbationMethods)
             {
                 Tensor maps = method.Maps(input, targetClasses); // (T,h,w)
-                var context = new MetricContext(GradCam.Upsample(maps, height, width), masks.narrow(0, i, 1).expand(targets.Count, -1, -1), maps, metricSettings);
+                var context = new MetricContext(GradCam.Upsample(maps, height, width), masks.narrow(0, i, 1).expand(targets.Count, -1, -1), maps, metricSettings,
+                    valid?.narrow(0, i, 1).expand(targets.Count, -1, -1));
                 double[] scores = stack(metrics.Select(m => m.Evaluate(context).to_type(ScalarType.Float64)).ToArray(), 1).cpu().data<double>().ToArray();
                 float[] values = maps.to_type(ScalarType.Float32).contiguous().cpu().data<float>().ToArray();
                 int cells = (int)(maps.shape[1] * maps.shape[2]);

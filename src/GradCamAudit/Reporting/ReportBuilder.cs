@@ -173,9 +173,11 @@ public static class ReportBuilder
         var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).ToList();
         var wanted = galleryRows.GroupBy(g => g.Origin).ToDictionary(g => g.Key, g => g.Select(x => x.Row.SampleId).ToHashSet(StringComparer.Ordinal));
         Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(wanted);
-        Dictionary<string, ManifestInfo> info = ReadManifestInfo(run, galleryRows.Select(g => g.Row).DistinctBy(r => r.Row).ToList());
-        var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Model.Preprocess);
-        string manifestRoot = Path.GetDirectoryName(run.ManifestPath)!;
+        Data.Sources.ISampleSource? dataset = OpenDataset(cfg);
+        Dictionary<string, ManifestInfo> info = GalleryDetails.Read(wanted, run.ExtraColumns).ToDictionary(kv => kv.Key, kv => new ManifestInfo(kv.Value.Extra,
+            kv.Value.Mask is { Length: > 0 } m && galleryRows.FirstOrDefault(g => g.Row.SampleId == kv.Key).Row is ReportRow row ? dataset?.Locate(m, row.TrueLabel) : null), StringComparer.Ordinal);
+        var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Model.Preprocess, ImageDecoder.DefaultMaxImagePixels, cfg.Dataset.SourceSettings.ExifOrientation);
+        string manifestRoot = dataset?.ImageRoot ?? Path.GetDirectoryName(run.ManifestPath)!;
         bool mapsOnly = cfg.Report.Images == "maps-only";
         GalleryItem Item(ReportRow r, string kind) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot, mapsOnly) with
         {
@@ -272,7 +274,7 @@ public static class ReportBuilder
             byte[]? mask;
             try
             {
-                mask = info == null ? null : decoder.DecodeMask(info.MaskPath);
+                mask = info?.Mask == null ? null : decoder.DecodeMask(info.Mask);
             }
             catch (SampleException)
             {
@@ -294,26 +296,22 @@ public static class ReportBuilder
             r.PredPointingHit.HasValue ? (r.PredPointingHit.Value ? "hit" : "miss") : "-", Pct(r.MaskFraction), imageUri, predUri, trueUri, info?.Extra ?? []);
     }
 
-    private sealed record ManifestInfo(IReadOnlyList<KeyValue> Extra, string MaskPath);
+    private sealed record ManifestInfo(IReadOnlyList<KeyValue> Extra, Data.Masks.MaskLocator? Mask);
 
-    /// <summary>Reads the passed-through columns and mask paths of the gallery rows from the manifest (stops after the last one).</summary>
-    private static Dictionary<string, ManifestInfo> ReadManifestInfo(RunManifest run, List<ReportRow> galleryRows)
+    /// <summary>
+    /// The run's dataset source, to read the images and rebuild the masks that the results' <c>mask</c> column names;
+    /// null when it cannot be opened any more (the cards then show scores and maps only).
+    /// </summary>
+    private static Data.Sources.ISampleSource? OpenDataset(AuditOptions cfg)
     {
-        var result = new Dictionary<string, ManifestInfo>(StringComparer.Ordinal);
-        if (!File.Exists(run.ManifestPath) || galleryRows.Count == 0)
+        try
         {
-            return result;
+            return Data.Sources.SampleSources.Open(cfg.Dataset);
         }
-        var wanted = galleryRows.ToDictionary(r => r.Row, r => r.SampleId);
-        var reader = new ManifestReader(run.ManifestPath, run.Config.Dataset.Classes);
-        foreach (ManifestEntry e in reader.Read(wanted.Keys.Max()))
+        catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            if (wanted.TryGetValue(e.Source.Row, out string? id) && id == e.Source.SampleId && e.ErrorCode == null)
-            {
-                result[id] = new ManifestInfo(reader.ExtraColumns.Select((c, i) => new KeyValue(c, e.Source.Extra[i] ?? "")).ToList(), e.MaskPath);
-            }
+            return null;
         }
-        return result;
     }
 
     private static List<ErrorSummary> ReadErrors(string runDirectory)

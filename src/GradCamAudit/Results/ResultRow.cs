@@ -3,7 +3,8 @@ namespace GradCamAudit.Results;
 /// <summary>
 /// One audited sample: the row of the results table (the Parquet contract in the README). <see cref="PredMetrics"/>
 /// and <see cref="TrueMetrics"/> hold the enabled metrics of the primary method's predicted- and true-class maps, in
-/// <see cref="Scoring.Metrics.MetricCatalogue"/> order: double? or bool?, null where undefined.
+/// <see cref="Scoring.Metrics.MetricCatalogue"/> order: double? or bool?, null where undefined. <see cref="Mask"/> says where
+/// the mask came from (a path relative to its root, <c>coco:&lt;id&gt;,...</c> or <c>voc:&lt;path&gt;#&lt;index&gt;</c>).
 /// </summary>
 public sealed record ResultRow(
     string SampleId,
@@ -27,7 +28,8 @@ public sealed record ResultRow(
     float[] TrueCam,
     bool? PossibleLabelError,
     string ImageSha256,
-    IReadOnlyList<string?> Extra)
+    IReadOnlyList<string?> Extra,
+    string? Mask = null)
 {
     public bool Correct => TrueLabel == PredLabel;
 }

@@ -13,7 +13,7 @@ public static class ResultsSchema
     [
         "sample_id", "row", "image", "true_label", "true_name", "pred_label", "pred_name", "confidence", "true_prob", "correct", "mask_fraction",
         .. metricColumns.Select(m => "pred_" + m), .. metricColumns.Select(m => "true_" + m),
-        "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam", "possible_label_error", "image_sha256",
+        "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam", "possible_label_error", "image_sha256", "mask",
     ];
 
     /// <summary>The contract's columns with the default metrics.</summary>
@@ -24,7 +24,7 @@ public static class ResultsSchema
 
     /// <summary>True when a pass-through column name would collide with a column of the results contract.</summary>
     public static bool IsReserved(string column) =>
-        FixedColumns.Contains(column, StringComparer.Ordinal) || column == "mask" || column == "id"
+        FixedColumns.Contains(column, StringComparer.Ordinal) || column == "id"
         || ReservedPrefixes.Any(p => column.StartsWith(p, StringComparison.Ordinal));
 
     public static ParquetSchema Build(IReadOnlyList<string> extraColumns, IReadOnlyList<string> metricColumns)
@@ -53,6 +53,7 @@ public static class ResultsSchema
         fields.Add(new ListField("true_cam", new DataField<float>("element")));
         fields.Add(new DataField<bool?>("possible_label_error"));
         fields.Add(new DataField<string>("image_sha256"));
+        fields.Add(new DataField<string>("mask"));
         foreach (string extra in extraColumns)
         {
             fields.Add(new DataField<string>(extra, true));
@@ -93,6 +94,7 @@ public static class ResultsSchema
         d["true_cam"] = r.TrueCam;
         d["possible_label_error"] = r.PossibleLabelError;
         d["image_sha256"] = r.ImageSha256;
+        d["mask"] = r.Mask ?? "";
         for (int i = 0; i < extraColumns.Count; i++)
         {
             d[extraColumns[i]] = i < r.Extra.Count ? r.Extra[i] : null;

@@ -6,7 +6,7 @@ using GradCamAudit.Options;
 namespace GradCamAudit.Results;
 
 /// <summary>Row counts of a run: every manifest row is either audited or an error.</summary>
-public sealed record RunCounts(long ManifestRows, long Audited, long Errors, int Parts);
+public sealed record RunCounts(long ManifestRows, long Audited, long Errors, int Parts, long Skipped = 0);
 
 /// <summary>
 /// Wall-clock seconds of the data pass (<paramref name="TotalSeconds"/>: manifest rows to committed parts, what tools

@@ -53,6 +53,22 @@ public static class MaskMetrics
         return above.logical_or(chosenTies).to_type(flat.dtype).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// <see cref="TopRegion(Tensor, long)"/> with a k per row (B, any numeric type): the k-th value of each row from a
+    /// descending sort, then the same rule (everything above it, then the ties in index order until k are chosen).
+    /// </summary>
+    public static Tensor TopRegion(Tensor flat, Tensor k)
+    {
+        using var scope = NewDisposeScope();
+        Tensor kk = k.to_type(ScalarType.Int64).clamp_min(1).unsqueeze(1);
+        Tensor kth = flat.sort(1, descending: true).Values.gather(1, kk - 1);
+        Tensor above = flat.gt(kth);
+        Tensor tied = flat.eq(kth);
+        Tensor room = kk - above.sum(1, keepdim: true);
+        Tensor chosenTies = tied.logical_and(tied.to_type(ScalarType.Int64).cumsum(1).le(room));
+        return above.logical_or(chosenTies).to_type(flat.dtype).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Peaks compared one by one with the mask; maps with more tied peaks than this use the dilated mask instead.</summary>
     public const int MaxPeaks = 16;
 

@@ -43,7 +43,7 @@ public sealed class ConfigSchemaTests
             Assert.True(schemaType == key.Type, $"{key.Path}: schema type {schemaType}, loader reads {key.Type}");
             if (s["default"] is JsonValue d && key.Default != null)
             {
-                string expected = Convert.ToString(key.Default, CultureInfo.InvariantCulture)!;
+                string expected = key.Default is bool flag ? (flag ? "true" : "false") : Convert.ToString(key.Default, CultureInfo.InvariantCulture)!;
                 string actual = d.TryGetValue(out double number) ? number.ToString(CultureInfo.InvariantCulture) : d.ToString();
                 Assert.True(expected == actual, $"{key.Path}: schema default {actual}, loader default {expected}");
             }

@@ -93,6 +93,9 @@ public sealed class ConfigTests
     [InlineData("resnet18-pytorch.json")]
     [InlineData("mobilenet_v2-safetensors.json")]
     [InlineData("torchscript.json")]
+    [InlineData("dataset-imagefolder.json")]
+    [InlineData("dataset-coco.json")]
+    [InlineData("dataset-voc.json")]
     public void ExampleConfigs_AreValid_ExceptForTheUsersOwnFiles(string name)
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Path.Combine(TestPaths.Configs, "examples", name)));
@@ -104,5 +107,23 @@ public sealed class ConfigTests
     {
         AuditOptions o = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "examples", "torchsharp-demo.json"));
         Assert.Equal("torchsharp", o.Model.WeightsFormat);
+    }
+
+    [Fact]
+    public void DatasetKeys_EveryProblemListedAtOnce()
+    {
+        string dir = TestPaths.NewTempDir("dskeys");
+        string config = Path.Combine(dir, "c.json");
+        File.WriteAllText(config, $$"""
+        {
+          "dataset": { "format": "coco", "crowd": "maybe", "sampling": "all", "unannotated": "warn", "maskExtension": "png", "root": ".", "classes": ["a"] },
+          "model": { "weights": {{System.Text.Json.JsonSerializer.Serialize(TestDatasets.DemoWeights)}} }
+        }
+        """);
+        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(config));
+        foreach (string expected in new[] { "dataset.annotations: required", "dataset.images: required", "dataset.crowd: 'maybe'", "dataset.sampling: 'all'", "dataset.unannotated: 'warn'", "dataset.maskExtension: 'png'", "dataset.root: not used by format 'coco'" })
+        {
+            Assert.Contains(ex.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+        }
     }
 }

@@ -39,6 +39,7 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         ["true_cam"] = "FLOAT[]",
         ["possible_label_error"] = "BOOLEAN",
         ["image_sha256"] = "VARCHAR",
+        ["mask"] = "VARCHAR",
         ["group"] = "VARCHAR",
         ["marker"] = "VARCHAR",
     };
@@ -142,11 +143,11 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         string html = System.Text.Encoding.UTF8.GetString(bytes);
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
         Assert.True(bytes.Length < 600_000, $"the demo report should be a few hundred KB, is {bytes.Length:N0} bytes");
-        foreach (string section in new[] { "headline", "lift", "classes", "confusion", "flagged", "rfwr", "label-errors", "errors" })
+        foreach (string section in new[] { "headline", "lift", "classes", "mean-maps", "confusion", "gallery-filters", "flagged", "rfwr", "label-errors", "errors" })
         {
             Assert.Contains($"<section id=\"{section}\">", html, StringComparison.Ordinal);
         }
-        Assert.Contains("document.getElementById('filter')", html, StringComparison.Ordinal);
+        Assert.Contains("applyFilters();\n})();\n</script>", html, StringComparison.Ordinal); // the page's script, whole
         Assert.DoesNotContain("did not finish", html, StringComparison.Ordinal);
         Assert.DoesNotContain("This run failed", html, StringComparison.Ordinal);
 
@@ -161,7 +162,9 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         Assert.Equal(rfwrCards, Count(rfwrPart, "<div class=\"card\""));
         Assert.Contains($"({flagged}, worst first, first {flaggedCards} shown)", flaggedPart, StringComparison.Ordinal);
         int labelCards = Count(Between(html, "<section id=\"label-errors\">", "</section>"), "<div class=\"card\"");
-        Assert.Equal(3 * (flaggedCards + rfwrCards + labelCards), Count(html, "src=\"data:image/jpeg;base64,"));
+        // Three thumbnails a card, and the mean maps: three per class (4 classes, each with samples, predictions and flagged ones on the demo).
+        Assert.Equal(12, Count(Between(html, "<section id=\"mean-maps\">", "</section>"), "src=\"data:image/jpeg;base64,"));
+        Assert.Equal((3 * (flaggedCards + rfwrCards + labelCards)) + 12, Count(html, "src=\"data:image/jpeg;base64,"));
         // The verdict names both planted shortcut classes.
         string verdict = Between(html, "<p class=\"verdict\">", "</p>");
         Assert.Contains("&#39;triangle&#39;", verdict, StringComparison.Ordinal);

@@ -14,7 +14,7 @@ public sealed class EnergyInMask : MaskMetric
 }
 
 /// <summary>
-/// Energy lift: energy_in_mask / mask_fraction, where mask_fraction = mask pixels / H·W. A uniform map scores 1.0;
+/// Energy lift: energy_in_mask / mask_fraction, where mask_fraction = mask pixels / valid pixels (H·W without void). A uniform map scores 1.0;
 /// above 1 means attention concentrated on the object. Scale-free, so comparable across masks of any size.
 /// </summary>
 public sealed class EnergyLift : MaskMetric
@@ -22,5 +22,5 @@ public sealed class EnergyLift : MaskMetric
     public override MetricInfo Info { get; } = new("energy lift", "energy_lift", false, true, "this project: energy_in_mask normalised by the mask's share of the image");
 
     public override Tensor Evaluate(MetricContext c) =>
-        Where(c.Valid, c.Inside / c.Total.clamp_min(1e-30) / (c.MaskSum / c.Pixels).clamp_min(1e-30));
+        Where(c.Valid, c.Inside / c.Total.clamp_min(1e-30) / c.Fraction.clamp_min(1e-30));
 }

@@ -16,7 +16,8 @@ public sealed class PointingGame : MaskMetric
 
 /// <summary>
 /// IoU of the mask with the top region: the k = ceil(q·H·W) highest map pixels (q = <c>iouTopFraction</c>), ties at
-/// the k-th value taken in row-major order, so results are deterministic. Null for an empty mask or an all-zero map.
+/// the k-th value taken in row-major order, so results are deterministic. With void pixels, k = ceil(q · valid pixels)
+/// and the region is chosen among the valid pixels. Null for an empty mask or an all-zero map.
 /// </summary>
 public sealed class IouTop : MaskMetric
 {
@@ -24,8 +25,9 @@ public sealed class IouTop : MaskMetric
 
     public override Tensor Evaluate(MetricContext c)
     {
-        long k = Math.Max(1, (long)Math.Ceiling((c.Settings.TopFraction * c.Pixels) - 1e-9));
-        Tensor top = MaskMetrics.TopRegion(c.Cams.flatten(1), k);
+        Tensor top = c.Valid01 is null
+            ? MaskMetrics.TopRegion(c.Cams.flatten(1), c.TopCountOf(c.Pixels))
+            : MaskMetrics.TopRegion(c.RankCams.flatten(1), c.TopCount);
         Tensor mask = c.Masks.flatten(1);
         Tensor intersection = (top * mask).sum(1);
         return Where(c.Valid, intersection / (top.sum(1) + mask.sum(1) - intersection).clamp_min(1e-30));

@@ -29,9 +29,8 @@ public sealed class TopKIntersection : MaskMetric
 
     public override Tensor Evaluate(MetricContext c)
     {
-        long k = Math.Max(1, (long)Math.Ceiling((c.Settings.TopFraction * c.Pixels) - 1e-9));
-        Tensor kk = full(c.Cams.shape[0], (double)k, dtype: ScalarType.Float64, device: c.Cams.device);
-        return Where(c.Valid, c.ExpectedTopOverlap(kk) / k);
+        Tensor k = c.TopCount;
+        return Where(c.Valid, c.ExpectedTopOverlap(k) / k);
     }
 }
 
@@ -46,15 +45,22 @@ public sealed class RocAuc : MaskMetric
 
     public override Tensor Evaluate(MetricContext c)
     {
-        Tensor flat = c.Cams.flatten(1).contiguous();
+        Tensor flat = c.RankCams.flatten(1).contiguous();
         Tensor sorted = flat.sort(1).Values.contiguous();
         // Mid-rank (1-based) of every pixel: between the count of smaller values and the count of smaller-or-equal ones.
         Tensor below = searchsorted(sorted, flat, right: false).to_type(ScalarType.Float64);
         Tensor upTo = searchsorted(sorted, flat, right: true).to_type(ScalarType.Float64);
         Tensor midRank = (below + upTo + 1) / 2;
         Tensor p = c.MaskSum.to_type(ScalarType.Float64);
-        Tensor n = c.Pixels - p;
-        Tensor u = (midRank * c.Masks.flatten(1)).sum(1) - (p * (p + 1) / 2);
-        return Where(p.gt(0).logical_and(n.gt(0)), u / (p * n).clamp_min(1));
+        if (c.Valid01 is null)
+        {
+            Tensor n = c.Pixels - p;
+            Tensor u = (midRank * c.Masks.flatten(1)).sum(1) - (p * (p + 1) / 2);
+            return Where(p.gt(0).logical_and(n.gt(0)), u / (p * n).clamp_min(1));
+        }
+        // Void pixels sit below every valid value, so each valid rank is raised by the void count: take it off.
+        Tensor nValid = c.Area - p;
+        Tensor uValid = (midRank * c.Masks.flatten(1)).sum(1) - (p * (p + 1) / 2) - (p * c.VoidPixels);
+        return Where(p.gt(0).logical_and(nValid.gt(0)), uValid / (p * nValid).clamp_min(1));
     }
 }

@@ -1,0 +1,46 @@
+using GradCamAudit.Data.Masks;
+using GradCamAudit.Options;
+
+namespace GradCamAudit.Data.Sources;
+
+/// <summary>
+/// <c>dataset.format = csv</c>: today's manifest (<see cref="ManifestReader"/>), unchanged. With the default
+/// <c>nonzero</c> mask encoding entries carry no locator, so the decoder reads masks exactly as before; other
+/// encodings attach a <see cref="FileMask"/> (palette-index: <c>dataset.maskIndex</c>, else the label's class index + 1,
+/// index 0 being background).
+/// </summary>
+public sealed class CsvSampleSource(string manifestPath, IReadOnlyList<string> classes, DatasetSource settings) : ISampleSource
+{
+    private readonly ManifestReader reader = new(manifestPath, classes);
+    private readonly string root = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
+
+    public string Format => "csv";
+
+    public string Identity => Path.GetFullPath(manifestPath);
+
+    public string ImageRoot => root;
+
+    public IReadOnlyList<string> ExtraColumns => reader.ExtraColumns;
+
+    public long Skipped => 0;
+
+    public ManifestReader Manifest => reader;
+
+    public string Fingerprint() => SourcePaths.Sha256File(manifestPath);
+
+    /// <summary>The manifest's non-empty lines less the header (a record never spans lines): one read at disk speed.</summary>
+    public long CountRows() => Math.Max(0, File.ReadLines(manifestPath).LongCount(l => l.Length > 0) - 1);
+
+    public IEnumerable<ManifestEntry> Read(long? limit = null)
+    {
+        foreach (ManifestEntry e in reader.Read(limit))
+        {
+            yield return settings.MaskEncoding == "nonzero" || e.ErrorCode != null
+                ? e
+                : e with { Locator = new FileMask(e.MaskPath, e.Source.Mask, settings.MaskEncoding, settings.MaskIndex ?? (e.Label + 1)) };
+        }
+    }
+
+    public MaskLocator? Locate(string maskDescription, int label) =>
+        SourcePaths.Inside(root, maskDescription) is string path ? new FileMask(path, maskDescription, settings.MaskEncoding, settings.MaskIndex ?? (label + 1)) : null;
+}

@@ -1,0 +1,74 @@
+using GradCamAudit.Data.Masks;
+using GradCamAudit.Options;
+
+namespace GradCamAudit.Data.Sources;
+
+/// <summary>
+/// <c>dataset.format = imagefolder</c> (torchvision's ImageFolder layout): <c>dataset.images</c> holds one folder per
+/// class (the folder name is the class name), <c>dataset.masks</c> the same relative paths with
+/// <c>dataset.maskExtension</c>. Rows are the image files (extensions of <see cref="SourcePaths.ImageExtensions"/>,
+/// any case; names starting with '.' skipped) in ordinal order of their relative paths written with '/'; the sample id
+/// is that relative path. A file outside a class folder, or in a folder that is no class, is <c>unknown_label</c>.
+/// </summary>
+public sealed class ImageFolderSource(IReadOnlyList<string> classes, DatasetSource settings) : ISampleSource
+{
+    private readonly string images = settings.Images ?? throw new ConfigException("dataset.images: required for format imagefolder");
+    private readonly string masks = settings.Masks ?? throw new ConfigException("dataset.masks: required for format imagefolder");
+    private readonly Dictionary<string, int> classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+    private List<string>? listing;
+
+    public string Format => "imagefolder";
+
+    public string Identity => images;
+
+    public string ImageRoot => images;
+
+    public IReadOnlyList<string> ExtraColumns => [];
+
+    public long Skipped => 0;
+
+    /// <summary>The relative image paths in row order (read once).</summary>
+    public IReadOnlyList<string> Listing => listing ??= Directory.EnumerateFiles(images, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
+        .Select(f => Path.GetRelativePath(images, f).Replace(Path.DirectorySeparatorChar, '/'))
+        .Where(r => !r.Split('/').Any(seg => seg.StartsWith('.')) && SourcePaths.ImageExtensions.Contains(Path.GetExtension(r).ToLowerInvariant()))
+        .Order(StringComparer.Ordinal)
+        .ToList();
+
+    public string Fingerprint() => SourcePaths.Sha256Lines(Listing.Select(r => $"{r}\t{new FileInfo(Path.Combine(images, r)).Length}"));
+
+    public long CountRows() => Listing.Count;
+
+    public string MaskOf(string relativeImage) => Path.ChangeExtension(relativeImage, settings.MaskExtension).Replace('\\', '/');
+
+    public IEnumerable<ManifestEntry> Read(long? limit = null)
+    {
+        long row = 0;
+        foreach (string rel in Listing)
+        {
+            row++;
+            if (limit.HasValue && row > limit.Value)
+            {
+                yield break;
+            }
+            string mask = MaskOf(rel);
+            int slash = rel.IndexOf('/', StringComparison.Ordinal);
+            string className = slash > 0 ? rel[..slash] : "";
+            var source = new ManifestRow(row, rel, rel, className, mask, []);
+            string imagePath = Path.Combine(images, rel);
+            string maskPath = Path.Combine(masks, mask);
+            if (!classIndex.TryGetValue(className, out int label))
+            {
+                string detail = slash < 0 ? $"'{rel}' is not inside a class folder" : $"folder '{className}' is not one of the configured classes";
+                yield return new ManifestEntry(source, -1, imagePath, maskPath, ReasonCodes.UnknownLabel, detail);
+                continue;
+            }
+            yield return new ManifestEntry(source, label, imagePath, maskPath, null, null, Locate(mask, label));
+        }
+    }
+
+    public MaskLocator Locate(string maskDescription, int label) =>
+        new FileMask(Path.Combine(masks, maskDescription), maskDescription, settings.MaskEncoding, settings.MaskIndex ?? (label + 1));
+
+    MaskLocator? ISampleSource.Locate(string maskDescription, int label) =>
+        SourcePaths.Inside(masks, maskDescription) != null ? Locate(maskDescription, label) : null;
+}

@@ -1,0 +1,43 @@
+namespace GradCamAudit.Options;
+
+/// <summary>
+/// Where and how samples are read (the <c>dataset.*</c> keys besides the manifest and the classes): the format
+/// (<c>csv</c>, <c>imagefolder</c>, <c>coco</c>, <c>voc</c>), its roots and files (absolute paths), how mask files
+/// are read, and the COCO/VOC policies. See the README's "Dataset formats".
+/// </summary>
+public sealed record DatasetSource(
+    string Format,
+    string? Images,
+    string? Masks,
+    string? Annotations,
+    string? Root,
+    string Split,
+    string MaskExtension,
+    string MaskEncoding,
+    int? MaskIndex,
+    string Crowd,
+    string Unannotated,
+    string Sampling,
+    bool IgnoreUnknownCategories,
+    IReadOnlyList<string>? VocClasses,
+    bool ExifOrientation)
+{
+    public static readonly string[] Formats = ["csv", "imagefolder", "coco", "voc"];
+    public static readonly string[] MaskEncodings = ["nonzero", "palette-index", "alpha"];
+    public static readonly string[] CrowdPolicies = ["object", "ignore"];
+    public static readonly string[] UnannotatedPolicies = ["error", "skip"];
+    public static readonly string[] SamplingPolicies = ["largest", "per-category"];
+
+    /// <summary>The 21 names of Pascal VOC 2012's SegmentationClass indices, background first.</summary>
+    public static IReadOnlyList<string> Voc2012Classes { get; } =
+    [
+        "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+        "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+    ];
+
+    /// <summary>Today's defaults: a CSV manifest with binary (non-zero) mask files.</summary>
+    public static DatasetSource Csv { get; } = new("csv", null, null, null, null, "val", ".png", "nonzero", null, "object", "error", "largest", false, null, false);
+
+    /// <summary>VOC index → name (the configured list, else VOC 2012's).</summary>
+    public IReadOnlyList<string> VocNames => VocClasses ?? Voc2012Classes;
+}
