@@ -36,7 +36,11 @@ public sealed class SampledChecks : IDisposable
         this.chunk = chunk;
         this.height = height;
         this.width = width;
-        cascade = sanity == null ? null : new CascadingRandomisation(model, seed);
+        if (sanity != null)
+        {
+            using var scope = NewDisposeScope();
+            cascade = new CascadingRandomisation(model, seed, zeros(1, 3, height, width, device: model.Device));
+        }
     }
 
     /// <summary>A map of the sanity check: sample (index in the batch), method, cascade step and unit, class, map, correlation with the trained map.</summary>

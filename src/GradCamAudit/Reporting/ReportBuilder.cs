@@ -179,7 +179,11 @@ public static class ReportBuilder
         var decoder = new ImageDecoder(cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Model.Preprocess, ImageDecoder.DefaultMaxImagePixels, cfg.Dataset.SourceSettings.ExifOrientation);
         string manifestRoot = dataset?.ImageRoot ?? Path.GetDirectoryName(run.ManifestPath)!;
         bool mapsOnly = cfg.Report.Images == "maps-only";
-        GalleryItem Item(ReportRow r, string kind) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot, mapsOnly) with
+        // Every method's predicted-class map side by side on the first flagged cards.
+        IReadOnlyList<string> methodNames = cfg.ExplainSettings.Methods;
+        var sideBySide = methodNames.Count < 2 ? [] : ExplanationMaps.Read(runDirectory, flagged.Take(SideBySideCards).Select(g => g.Row.SampleId).ToList(), methodNames);
+        GalleryItem Item(ReportRow r, string kind) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot, mapsOnly,
+            kind == "flagged" ? sideBySide.GetValueOrDefault(r.SampleId) : null) with
         {
             Kind = kind,
             LiftValue = r.PredEnergyLift is double lift ? lift.ToString("R", CultureInfo.InvariantCulture) : "",
@@ -228,7 +232,8 @@ public static class ReportBuilder
             labelErrors.Select(g => Item(g.Row, "label-error")).ToList(), summary.PossibleLabelErrors,
             gates, baselineView,
             MethodComparison.Build(runDirectory, cfg.ExplainSettings.Methods, cfg.ExplainSettings.Primary, classes, cfg.Audit.OffObjectLiftThreshold),
-            NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote);
+            NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote,
+            Checks: SampledChecksView.Build(runDirectory, methodNames, cfg.ExplainSettings.Primary, classes));
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)
@@ -264,10 +269,12 @@ public static class ReportBuilder
     /// With <paramref name="mapsOnly"/> (report.images = maps-only, for privacy) the dataset's image never enters the
     /// page: the maps are drawn over a neutral grey with the mask outline.
     /// </summary>
-    private static GalleryItem Gallery(ReportRow r, ReportMaps? maps, ManifestInfo? info, ImageDecoder decoder, string manifestRoot, bool mapsOnly)
+    private static GalleryItem Gallery(ReportRow r, ReportMaps? maps, ManifestInfo? info, ImageDecoder decoder, string manifestRoot, bool mapsOnly,
+        List<(string Method, float[] Cam)>? methodCams = null)
     {
         int h = decoder.Height, w = decoder.Width;
         string imageUri = "", predUri = "", trueUri = "";
+        var methodMaps = new List<KeyValue>();
         try
         {
             byte[] rgb = mapsOnly ? Enumerable.Repeat((byte)128, h * w * 3).ToArray() : decoder.DecodeImage(Path.Combine(manifestRoot, r.Image));
@@ -286,6 +293,10 @@ public static class ReportBuilder
                 predUri = Overlay.ThumbnailDataUri(Overlay.Blend(rgb, Overlay.Upsample(maps.PredCam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w);
                 trueUri = Overlay.ThumbnailDataUri(Overlay.Blend(rgb, Overlay.Upsample(maps.TrueCam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w);
             }
+            foreach ((string method, float[] cam) in (methodCams ?? []).Where(m => m.Cam.Length == r.CamHeight * r.CamWidth))
+            {
+                methodMaps.Add(new KeyValue(method, Overlay.ThumbnailDataUri(Overlay.Blend(rgb, Overlay.Upsample(cam, r.CamHeight, r.CamWidth, h, w), mask, h, w), h, w)));
+            }
         }
         catch (SampleException)
         {
@@ -293,8 +304,11 @@ public static class ReportBuilder
         }
         return new GalleryItem(r.SampleId, r.Row, r.Image, r.TrueName, r.PredName, Pct(r.Confidence), Pct(r.TrueProb),
             F(r.PredEnergyLift), Pct(r.PredEnergyInMask), F(r.TrueEnergyLift), Pct(r.TrueEnergyInMask),
-            r.PredPointingHit.HasValue ? (r.PredPointingHit.Value ? "hit" : "miss") : "-", Pct(r.MaskFraction), imageUri, predUri, trueUri, info?.Extra ?? []);
+            r.PredPointingHit.HasValue ? (r.PredPointingHit.Value ? "hit" : "miss") : "-", Pct(r.MaskFraction), imageUri, predUri, trueUri, info?.Extra ?? [], MethodMaps: methodMaps);
     }
+
+    /// <summary>How many flagged cards show every method's map side by side (the page stays small).</summary>
+    public const int SideBySideCards = 8;
 
     private sealed record ManifestInfo(IReadOnlyList<KeyValue> Extra, Data.Masks.MaskLocator? Mask);
 

@@ -25,7 +25,8 @@ public sealed record ReportModel(
     IReadOnlyList<AcknowledgedRow>? Acknowledged = null,
     long AcknowledgedResolved = 0,
     IReadOnlyList<MeanMapRow>? MeanMaps = null,
-    string MeanMapsNote = "");
+    string MeanMapsNote = "",
+    SampledChecksModel? Checks = null);
 
 /// <summary>
 /// One gate as the report's gate table shows it, with its evidence: the samples behind it (<paramref name="Evidence"/>,
@@ -63,7 +64,8 @@ public sealed record ConfusionCell(long Count, double Shade, bool Diagonal, stri
 
 public sealed record GalleryItem(string SampleId, long Row, string Image, string TrueName, string PredName, string Confidence, string TrueProb,
     string PredLift, string PredEnergy, string TrueLift, string TrueEnergy, string PredHit, string MaskFraction,
-    string ImageUri, string PredUri, string TrueUri, IReadOnlyList<KeyValue> Extra, string Kind = "", string LiftValue = "", string AckNote = "");
+    string ImageUri, string PredUri, string TrueUri, IReadOnlyList<KeyValue> Extra, string Kind = "", string LiftValue = "", string AckNote = "",
+    IReadOnlyList<KeyValue>? MethodMaps = null);
 
 public sealed record KeyValue(string Key, string Value);
 

@@ -8,7 +8,7 @@ public static class ReportSamples
         string[] names = ["a", "b"];
         var extra = new List<KeyValue> { new("source", "x") };
         GalleryItem Card(string id, long row) => new(id, row, id + ".png", "a", "b", "90.0%", "5.0%", "0.50", "10.0%", "2.00", "40.0%", "miss", "20.0%", "", "", "", extra,
-            "flagged", "0.5", row == 1 ? "acknowledged: known watermark" : "");
+            "flagged", "0.5", row == 1 ? "acknowledged: known watermark" : "", [new KeyValue("gradcam", ""), new KeyValue("layercam", "")]);
         return new ReportModel(
             new RunHeader("run", "check", "0.0.0", "2026-01-01 00:00:00 UTC", "cpu", "demo-cnn", "features.9 (autograd)", "16x16", "64x64", "0123456789ab", "0123456789ab",
                 "manifest.csv", "1.0 s", "1 rows/s", 1.0),
@@ -29,6 +29,8 @@ public static class ReportSamples
             "<svg></svg>", 2,
             [new GateRow("not_evaluated", "minOnObjectRate", "class b", "-", "3 samples, below gates.minClassSamples", "fixed >= 70.0%", false)],
             [new AcknowledgedRow("s1", "flagged", "a", "b", "0.50", "known watermark", "2026-12-31", "acknowledged: not counted", true)], 1,
-            [new MeanMapRow("a", 1, "", 1, "", 1, "")], "note");
+            [new MeanMapRow("a", 1, "", 1, "", 1, "")], "note",
+            new SampledChecksModel([new FaithfulnessRow("gradcam", 1, "0.100", "0.800")], [new FaithfulnessClassRow("a", 1, "0.100", "0.800")],
+                ["1: fc"], [new SanityRow("eigencam", ["1.000"], "barely changes")], ["eigencam: its maps barely change"], 1));
     }
 }

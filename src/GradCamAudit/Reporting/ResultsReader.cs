@@ -211,7 +211,7 @@ public static class ResultsReader
     }
 
     /// <summary>One list column of a row group, split into rows by its repetition levels; only the wanted rows' lists are kept.</summary>
-    private static float[][] ReadLists(ParquetRowGroupReader rg, DataField item, string?[] sampleIds, HashSet<string>? keep, int capacity)
+    internal static float[][] ReadLists(ParquetRowGroupReader rg, DataField item, string?[] sampleIds, HashSet<string>? keep, int capacity)
     {
         var values = new float[capacity];
         var definitions = new int[capacity];

@@ -16,32 +16,60 @@ public sealed class CascadingRandomisation : IDisposable
     private readonly List<(string Name, (Tensor Live, Tensor Original)[] Parameters)> units;
     private readonly int seed;
 
-    public CascadingRandomisation(LoadedModel model, int seed)
+    /// <param name="model">The model; its parameters are changed in place while a cascade runs.</param>
+    /// <param name="seed">Seed of the noise.</param>
+    /// <param name="probe">An input (1,3,H,W) run once to learn the order in which the modules execute (module
+    /// registration order need not be execution order).</param>
+    public CascadingRandomisation(LoadedModel model, int seed, Tensor probe)
     {
         this.seed = seed;
         string target = model.TargetPath;
-        var leaves = new List<(string Name, (Tensor Live, Tensor Original)[] Parameters)>();
+        var leaves = new Dictionary<string, (Tensor Live, Tensor Original)[]>(StringComparer.Ordinal);
+        var executed = new List<string>();
+        var hooks = new List<Action>();
         using (no_grad())
         {
             foreach ((string name, nn.Module module) in model.Network.named_modules())
             {
                 Tensor[] own = module.parameters(recurse: false).Select(p => (Tensor)p).ToArray();
-                if (name.Length > 0 && !module.named_children().Any() && own.Length > 0)
+                bool leaf = name.Length > 0 && !module.named_children().Any() && own.Length > 0;
+                if (leaf)
                 {
-                    leaves.Add((name, own.Select(p => (p, p.detach().clone().DetachFromDisposeScope())).ToArray()));
+                    leaves[name] = own.Select(p => (p, p.detach().clone().DetachFromDisposeScope())).ToArray();
+                }
+                if ((leaf || name == target) && module is nn.Module<Tensor, Tensor> typed)
+                {
+                    var remover = typed.register_forward_hook((_, _, _) =>
+                    {
+                        executed.Add(name);
+                        return null!;
+                    });
+                    hooks.Add(() => remover.remove());
                 }
             }
+            try
+            {
+                using var scope = NewDisposeScope();
+                model.Network.call(probe);
+            }
+            finally
+            {
+                hooks.ForEach(remove => remove());
+            }
         }
-        int targetIndex = model.Network.named_modules().Select(m => m.name).ToList().IndexOf(target);
-        var order = model.Network.named_modules().Select((m, i) => (m.name, i)).ToDictionary(x => x.name, x => x.i);
-        bool Inside(string name) => name == target || name.StartsWith(target + ".", StringComparison.Ordinal);
-        // Top first: the modules after the target (in reverse module order), then the target block's own, from its end.
-        units = leaves.Where(l => !Inside(l.Name) && order[l.Name] > targetIndex).Reverse()
-            .Concat(leaves.Where(l => Inside(l.Name)).Reverse()).ToList();
-        UnitsAfterTarget = units.Count(u => !Inside(u.Name));
-        foreach (var unused in leaves.Except(units))
+        bool Inside(string name) => name.StartsWith(target + ".", StringComparison.Ordinal);
+        int targetDone = executed.IndexOf(target);
+        var after = executed.Skip(targetDone + 1).Where(n => leaves.ContainsKey(n) && !Inside(n)).Distinct().Reverse();
+        var inside = executed.Take(targetDone).Where(n => leaves.ContainsKey(n) && (Inside(n) || n == target)).Distinct().Reverse();
+        if (leaves.ContainsKey(target))
         {
-            foreach ((_, Tensor original) in unused.Parameters)
+            inside = inside.Prepend(target); // a parameterised target layer is its own block
+        }
+        units = after.Concat(inside).Select(n => (n, leaves[n])).ToList();
+        UnitsAfterTarget = after.Count();
+        foreach ((string name, var parameters) in leaves.Where(l => !units.Any(u => u.Name == l.Key)))
+        {
+            foreach ((_, Tensor original) in parameters)
             {
                 original.Dispose();
             }
