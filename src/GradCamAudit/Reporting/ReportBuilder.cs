@@ -233,7 +233,8 @@ public static class ReportBuilder
             gates, baselineView,
             MethodComparison.Build(runDirectory, cfg.ExplainSettings.Methods, cfg.ExplainSettings.Primary, classes, cfg.Audit.OffObjectLiftThreshold),
             NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote,
-            Checks: SampledChecksView.Build(runDirectory, methodNames, cfg.ExplainSettings.Primary, classes));
+            Checks: SampledChecksView.Build(runDirectory, methodNames, cfg.ExplainSettings.Primary, classes),
+            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150));
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)

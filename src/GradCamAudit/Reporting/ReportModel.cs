@@ -26,7 +26,8 @@ public sealed record ReportModel(
     long AcknowledgedResolved = 0,
     IReadOnlyList<MeanMapRow>? MeanMaps = null,
     string MeanMapsNote = "",
-    SampledChecksModel? Checks = null);
+    SampledChecksModel? Checks = null,
+    string ConfidenceChart = "");
 
 /// <summary>
 /// One gate as the report's gate table shows it, with its evidence: the samples behind it (<paramref name="Evidence"/>,

@@ -31,6 +31,7 @@ public static class ReportSamples
             [new AcknowledgedRow("s1", "flagged", "a", "b", "0.50", "known watermark", "2026-12-31", "acknowledged: not counted", true)], 1,
             [new MeanMapRow("a", 1, "", 1, "", 1, "")], "note",
             new SampledChecksModel([new FaithfulnessRow("gradcam", 1, "0.100", "0.800")], [new FaithfulnessClassRow("a", 1, "0.100", "0.800")],
-                ["1: fc"], [new SanityRow("eigencam", ["1.000"], "barely changes")], ["eigencam: its maps barely change"], 1));
+                ["1: fc"], [new SanityRow("eigencam", ["1.000"], "barely changes")], ["eigencam: its maps barely change"], 1),
+            "<svg></svg>");
     }
 }

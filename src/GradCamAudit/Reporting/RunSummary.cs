@@ -28,6 +28,9 @@ public sealed class RunSummary
 
     public IReadOnlyList<LiftHistogram> LiftByClass { get; private set; } = [];
 
+    /// <summary>Off-object rate in bins of confidence.</summary>
+    public ConfidenceChart OffObjectByConfidence { get; } = new();
+
     public RunSummary(int classCount, int galleryMax)
     {
         this.classCount = classCount;
@@ -72,6 +75,7 @@ public sealed class RunSummary
         EmptyMasks += (r.MaskFraction ?? 0) <= 0 ? 1 : 0;
         Confusion[r.TrueLabel, r.PredLabel]++;
         perClass[r.TrueLabel].Add(r);
+        OffObjectByConfidence.Add(r.Confidence, r.OffObject);
         if (r.PredEnergyLift is double lift)
         {
             (r.Correct ? LiftCorrect : LiftWrong).Add(lift);
