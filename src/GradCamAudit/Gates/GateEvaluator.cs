@@ -91,6 +91,22 @@ public static class GateEvaluator
                 results.Add(new GateResult("maxNewlyFlagged", "overall", newly, maxNew, $"<= {maxNew:F0} samples newly flagged", newly, newly, newly > maxNew ? "fail" : "pass", null));
             }
         }
+        if (gates.MaxNewlyFlaggedPerClass is double maxNewPerClass)
+        {
+            // An absolute count per true class: no interval, no multiplicity correction (nothing is estimated).
+            IReadOnlyList<string> names = current.Run.Config.Dataset.Classes;
+            string source = $"<= {maxNewPerClass:F0} samples newly flagged in the class";
+            for (int k = 0; k < names.Count; k++)
+            {
+                if (baseline == null)
+                {
+                    results.Add(new GateResult("maxNewlyFlaggedPerClass", "class " + names[k], null, maxNewPerClass, source, null, null, "not_evaluated", "no baseline run"));
+                    continue;
+                }
+                long newly = current.FlaggedIds.Count(kv => kv.Value == k && !baseline.FlaggedIds.ContainsKey(kv.Key));
+                results.Add(new GateResult("maxNewlyFlaggedPerClass", "class " + names[k], newly, maxNewPerClass, source, newly, newly, newly > maxNewPerClass ? "fail" : "pass", null));
+            }
+        }
         return results.Select(r => Grade(r, gates)).ToList();
 
         void Rise(string name, double? limit, Func<RateCounts, long> count)

@@ -196,7 +196,8 @@ public static class ConfigLoader
                 g.OptionalDouble("maxFlaggedRateRise", 0, 100), g.OptionalDouble("maxRightForWrongReasonRateRise", 0, 100),
                 g.OptionalDouble("minOnObjectRate", 0, 100), g.OptionalDouble("maxErrorRate", 0, 100),
                 g.Int("minClassSamples", 30, 1, 1_000_000), g.Double("confidence", 0.95, 0.5, 0.9999),
-                g.OptionalDouble("maxNewlyFlagged", 0, 1e9), g.StringMap("severity"), g.Path("acknowledged", baseDir, mustExist: true, required: false));
+                g.OptionalDouble("maxNewlyFlagged", 0, 1e9), g.StringMap("severity"), g.Path("acknowledged", baseDir, mustExist: true, required: false),
+                g.OptionalDouble("maxNewlyFlaggedPerClass", 0, 1e9));
             if (gates.Acknowledged != null)
             {
                 try

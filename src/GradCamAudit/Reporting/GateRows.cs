@@ -48,6 +48,10 @@ public static class GateRows
             {
                 return g;
             }
+            if (g.Name == "maxNewlyFlaggedPerClass")
+            {
+                return g with { Evidence = $"{g.Value} newly flagged of {stats[k].Flagged} flagged (comparison.parquet)", ClassAnchor = ClassAnchor(k), FilterTrue = name, FilterKind = "flagged" };
+            }
             // An off-object sample is flagged when misclassified and right for the wrong reason when correct.
             long off = stats[k].Flagged + stats[k].RightForWrongReason;
             return g with { Evidence = $"{off} off-object samples, {Share(off, stats[k].Count)} of the class", ClassAnchor = ClassAnchor(k), FilterTrue = name, FilterKind = "off-object" };

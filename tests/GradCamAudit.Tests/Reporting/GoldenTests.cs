@@ -40,7 +40,7 @@ public sealed class GoldenTests
         string[] classes = ["circle", "square", "triangle", "cross|x"];
         // 42 rows over 4 classes: two classes of 11 samples are gated, two of 10 are not (minClassSamples 11).
         var gates = new GatesOptions(MaxFlaggedRateRise: 1, MaxRightForWrongReasonRateRise: 50, MinOnObjectRate: 60, MaxErrorRate: 5, MinClassSamples: 11, Confidence: 0.95,
-            MaxNewlyFlagged: 3, Severity: new Dictionary<string, string> { ["maxErrorRate"] = "warn" });
+            MaxNewlyFlagged: 3, Severity: new Dictionary<string, string> { ["maxErrorRate"] = "warn" }, MaxNewlyFlaggedPerClass: 2);
         string ack = Path.Combine(root, "acknowledged.csv");
         File.WriteAllText(ack, "sample_id,note,review_by\ngolden-003,\"known <marker>, see ticket\",2999-01-01\ngolden-006,expired,2000-01-01\n");
         gates = gates with { Acknowledged = ack };
@@ -50,6 +50,12 @@ public sealed class GoldenTests
         Assert.Contains(results, g => g.State == "fail" && g.Name == "maxFlaggedRateRise");
         Assert.Contains(results, g => g.State == "fail" && g.Name == "maxNewlyFlagged");
         Assert.Contains(results, g => g.State == "warn" && g.Name == "maxErrorRate");
+        // The per-class count gate: one per class, each the newly flagged samples of that true class (acknowledged ones left out).
+        var perClass = results.Where(g => g.Name == "maxNewlyFlaggedPerClass").ToList();
+        Assert.Equal(4, perClass.Count);
+        Assert.Equal(results.Single(g => g.Name == "maxNewlyFlagged").Value, perClass.Sum(g => g.Value));
+        Assert.Contains(perClass, g => g.State == "fail");
+        Assert.Contains(perClass, g => g.State == "pass");
         Assert.Contains(results, g => g.State == "pass");
         Assert.Contains(results, g => g.State == "not_evaluated");
         string md = File.ReadAllText(Path.Combine(current, "summary.md"));
