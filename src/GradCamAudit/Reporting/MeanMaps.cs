@@ -14,7 +14,7 @@ public sealed record MeanMapRow(string Name, long TrueCount, string ByTrueUri, l
 public sealed class MeanMaps
 {
     /// <summary>Up to this many audited rows, every row contributes; above it, a spread share of the row groups.</summary>
-    public const long SampleRows = 100_000;
+    public const long SampleRows = 50_000;
 
     private readonly int classes;
     private readonly int cells;
