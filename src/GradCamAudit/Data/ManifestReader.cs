@@ -115,19 +115,7 @@ public sealed class ManifestReader
         return new ManifestEntry(r, label, imagePath, maskPath, null, null);
     }
 
-    private string? ResolvePath(string relative)
-    {
-        try
-        {
-            string full = Path.GetFullPath(Path.Combine(root, relative.Replace('\\', '/')));
-            string rootWithSep = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
-            return full.StartsWith(rootWithSep, StringComparison.Ordinal) ? full : null;
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
-    }
+    private string? ResolvePath(string relative) => Sources.SourcePaths.Inside(root, relative);
 
     /// <summary>Largest manifest record read (bytes): a hostile or broken file fails instead of filling memory.</summary>
     public const int MaxRecordBytes = 1024 * 1024;

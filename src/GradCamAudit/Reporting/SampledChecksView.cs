@@ -1,6 +1,4 @@
 using System.Globalization;
-using Parquet;
-using Parquet.Schema;
 
 namespace GradCamAudit.Reporting;
 
@@ -33,8 +31,7 @@ public static class SampledChecksView
 
     public static SampledChecksModel Build(string runDirectory, IReadOnlyList<string> methods, string primary, IReadOnlyList<string> classes)
     {
-        string dir = Path.Combine(runDirectory, "explanations");
-        if (!Directory.Exists(dir))
+        if (!Directory.Exists(Path.Combine(runDirectory, "explanations")))
         {
             return SampledChecksModel.Empty;
         }
@@ -43,61 +40,42 @@ public static class SampledChecksView
         var rho = new Dictionary<(string Method, int Step), (double Sum, long N)>();
         var stepNames = new SortedDictionary<int, string>();
         var sanityRows = new HashSet<long>();
-        foreach (string part in Directory.EnumerateFiles(dir, "part-*.parquet").Order(StringComparer.Ordinal))
+        ExplanationsReader.ForEachGroup(runDirectory, ["method", "target", "row", "class", "deletion_auc", "insertion_auc", "sanity_spearman"], g =>
         {
-            ResultsReader.WithReader(part, Accumulate);
-        }
-        void Accumulate(ParquetReader reader)
-        {
-            var fields = reader.Schema.Fields.OfType<DataField>().ToDictionary(f => f.Name, StringComparer.Ordinal);
-            if (!fields.ContainsKey("deletion_auc") || !fields.ContainsKey("sanity_spearman"))
+            string?[] method = g.Strings("method"), target = g.Strings("target");
+            double?[] row = g.Numbers("row"), cls = g.Numbers("class"), del = g.Numbers("deletion_auc"), ins = g.Numbers("insertion_auc"), spearman = g.Numbers("sanity_spearman");
+            for (int i = 0; i < g.Rows; i++)
             {
-                return;
-            }
-            for (int g = 0; g < reader.RowGroupCount; g++)
-            {
-                using ParquetRowGroupReader rg = reader.OpenRowGroupReader(g);
-                int n = (int)rg.RowCount;
-                string?[] method = ResultsReader.ReadStrings(rg, fields["method"], n).GetAwaiter().GetResult();
-                string?[] target = ResultsReader.ReadStrings(rg, fields["target"], n).GetAwaiter().GetResult();
-                double?[] row = ResultsReader.ReadNumbers(rg, fields["row"], n).GetAwaiter().GetResult();
-                double?[] cls = ResultsReader.ReadNumbers(rg, fields["class"], n).GetAwaiter().GetResult();
-                double?[] del = ResultsReader.ReadNumbers(rg, fields["deletion_auc"], n).GetAwaiter().GetResult();
-                double?[] ins = ResultsReader.ReadNumbers(rg, fields["insertion_auc"], n).GetAwaiter().GetResult();
-                double?[] spearman = ResultsReader.ReadNumbers(rg, fields["sanity_spearman"], n).GetAwaiter().GetResult();
-                for (int i = 0; i < n; i++)
+                if (method[i] is not string m)
                 {
-                    if (method[i] is not string m)
+                    continue;
+                }
+                if (del[i] is double d && ins[i] is double s)
+                {
+                    var f = faithful.GetValueOrDefault(m);
+                    faithful[m] = (f.Del + d, f.Ins + s, f.N + 1);
+                    if (m == primary && cls[i] is double c && c >= 0 && c < classes.Count)
                     {
-                        continue;
+                        int k = (int)c;
+                        byClass[k] = (byClass[k].Del + d, byClass[k].Ins + s, byClass[k].N + 1);
                     }
-                    if (del[i] is double d && ins[i] is double s)
+                }
+                if (target[i] is string t && t.StartsWith("randomised:", StringComparison.Ordinal))
+                {
+                    string[] bits = t.Split(':', 3);
+                    if (bits.Length == 3 && int.TryParse(bits[1], NumberStyles.None, CultureInfo.InvariantCulture, out int step))
                     {
-                        var f = faithful.GetValueOrDefault(m);
-                        faithful[m] = (f.Del + d, f.Ins + s, f.N + 1);
-                        if (m == primary && cls[i] is double c && c >= 0 && c < classes.Count)
+                        stepNames[step] = bits[2];
+                        sanityRows.Add((long)(row[i] ?? 0));
+                        if (spearman[i] is double p)
                         {
-                            int k = (int)c;
-                            byClass[k] = (byClass[k].Del + d, byClass[k].Ins + s, byClass[k].N + 1);
-                        }
-                    }
-                    if (target[i] is string t && t.StartsWith("randomised:", StringComparison.Ordinal))
-                    {
-                        string[] bits = t.Split(':', 3);
-                        if (bits.Length == 3 && int.TryParse(bits[1], NumberStyles.None, CultureInfo.InvariantCulture, out int step))
-                        {
-                            stepNames[step] = bits[2];
-                            sanityRows.Add((long)(row[i] ?? 0));
-                            if (spearman[i] is double p)
-                            {
-                                var acc = rho.GetValueOrDefault((m, step));
-                                rho[(m, step)] = (acc.Sum + p, acc.N + 1);
-                            }
+                            var acc = rho.GetValueOrDefault((m, step));
+                            rho[(m, step)] = (acc.Sum + p, acc.N + 1);
                         }
                     }
                 }
             }
-        }
+        });
         static string F(double sum, long n) => n == 0 ? "-" : (sum / n).ToString("F3", CultureInfo.InvariantCulture);
         var faithfulRows = methods.Where(faithful.ContainsKey).Select(m => new FaithfulnessRow(m, faithful[m].N, F(faithful[m].Del, faithful[m].N), F(faithful[m].Ins, faithful[m].N))).ToList();
         var classRows = faithfulRows.Count == 0 ? [] : classes.Select((name, k) => new FaithfulnessClassRow(name, byClass[k].N, F(byClass[k].Del, byClass[k].N), F(byClass[k].Ins, byClass[k].N))).ToList();

@@ -18,18 +18,22 @@ public sealed class MethodParityTests
 {
     private static readonly string[] Targets = ["pred", "true", "top2"];
 
+    /// <summary>The reference's input, labels and, for <paramref name="layer"/>, its expected maps (cases.json).</summary>
+    internal static (int Size, long[] Labels, float[] Input, JsonElement Expected) Case(string layer)
+    {
+        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "methods", "cases.json")));
+        JsonElement root = doc.RootElement;
+        return (root.GetProperty("size").GetInt32(), root.GetProperty("true_labels").EnumerateArray().Select(v => v.GetInt64()).ToArray(),
+            root.GetProperty("input").EnumerateArray().Select(v => v.GetSingle()).ToArray(), root.GetProperty("layers").GetProperty(layer).Clone());
+    }
+
     [Theory]
     [InlineData("features.9", false)]
     [InlineData("features.9", true)]
     [InlineData("features.7", false)]
     public void EveryMethod_MatchesTheReference(string layer, bool closedForm)
     {
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "methods", "cases.json")));
-        JsonElement root = doc.RootElement;
-        int size = root.GetProperty("size").GetInt32();
-        long[] labels = root.GetProperty("true_labels").EnumerateArray().Select(v => v.GetInt64()).ToArray();
-        float[] input = root.GetProperty("input").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        JsonElement expected = root.GetProperty("layers").GetProperty(layer);
+        (int size, long[] labels, float[] input, JsonElement expected) = Case(layer);
 
         DemoCnn net = ParityTests.LoadReferenceDemoCnn();
         Tensor? head = layer == "features.9" ? net.named_parameters().Single(p => p.name == "classifier.weight").parameter.detach().clone() : null;
@@ -71,12 +75,7 @@ public sealed class MethodParityTests
     [InlineData("features.7", 7)]
     public void PerturbationMethods_MatchTheReference_WhateverTheChunk(string layer, int chunk)
     {
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "methods", "cases.json")));
-        JsonElement root = doc.RootElement;
-        int size = root.GetProperty("size").GetInt32();
-        long[] labels = root.GetProperty("true_labels").EnumerateArray().Select(v => v.GetInt64()).ToArray();
-        float[] input = root.GetProperty("input").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        JsonElement expected = root.GetProperty("layers").GetProperty(layer);
+        (int size, long[] labels, float[] input, JsonElement expected) = Case(layer);
 
         DemoCnn net = ParityTests.LoadReferenceDemoCnn();
         using var model = LoadedModel.FromModule(net, LoadedModel.ResolveTarget(net, layer), layer, CPU, null);

@@ -50,12 +50,8 @@ public sealed class SampledChecksTests
     [Fact]
     public void Faithfulness_MatchesTheReference()
     {
-        using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "methods", "cases.json")));
-        JsonElement root = doc.RootElement;
-        int size = root.GetProperty("size").GetInt32();
-        long[] labels = root.GetProperty("true_labels").EnumerateArray().Select(v => v.GetInt64()).ToArray();
-        float[] input = root.GetProperty("input").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        JsonElement expected = root.GetProperty("layers").GetProperty("features.9").GetProperty("faithfulness|gradcam|pred");
+        (int size, long[] labels, float[] input, JsonElement layer) = MethodParityTests.Case("features.9");
+        JsonElement expected = layer.GetProperty("faithfulness|gradcam|pred");
         DemoCnn net = ParityTests.LoadReferenceDemoCnn();
         using var model = LoadedModel.FromModule(net, LoadedModel.ResolveTarget(net, "features.9"), "features.9", CPU, null);
         using var engine = new GradCamExplainer(model);
