@@ -12,23 +12,9 @@ namespace GradCamAudit.Tests.Scoring;
 [Collection(TorchCollection.Name)]
 public sealed class VoidMetricsTests
 {
-    private static readonly float[] Cam =
-    [
-        0, 0, 0, 0,
-        0, 4, 2, 0,
-        0, 2, 1, 0,
-        0, 0, 0, 1,
-    ];
+    private static readonly float[] Cam = TinyMaps.Cam;
 
-    private static float[] Plane(params (int Y, int X)[] pixels)
-    {
-        var m = new float[16];
-        foreach ((int y, int x) in pixels)
-        {
-            m[(y * 4) + x] = 1;
-        }
-        return m;
-    }
+    private static float[] Plane(params (int Y, int X)[] pixels) => TinyMaps.Plane(pixels);
 
     private static double Metric(MaskMetric metric, MetricContext c) => metric.Evaluate(c).to_type(ScalarType.Float64).data<double>().ToArray()[0];
 
