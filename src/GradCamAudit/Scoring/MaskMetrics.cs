@@ -45,7 +45,8 @@ public static class MaskMetrics
     public static Tensor TopRegion(Tensor flat, long k)
     {
         using var scope = NewDisposeScope();
-        Tensor kth = flat.topk((int)k, dim: 1).values.narrow(1, k - 1, 1);
+        // The k-th largest value is the (n - k + 1)-th smallest: a selection (O(n)), not a top-k sort of k values.
+        Tensor kth = flat.kthvalue(flat.shape[1] - k + 1, dim: 1, keepdim: true).values;
         Tensor above = flat.gt(kth);
         Tensor tied = flat.eq(kth);
         Tensor room = k - above.sum(1, keepdim: true);
