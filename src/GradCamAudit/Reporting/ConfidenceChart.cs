@@ -19,6 +19,18 @@ public sealed class ConfidenceChart
 
     public IReadOnlyList<long> OffObject => off;
 
+    /// <summary>A chart with the given bin counts (a persisted summary).</summary>
+    public static ConfidenceChart FromCounts(IReadOnlyList<long> judged, IReadOnlyList<long> offObject)
+    {
+        var chart = new ConfidenceChart();
+        for (int b = 0; b < Bins; b++)
+        {
+            chart.judged[b] = judged[b];
+            chart.off[b] = offObject[b];
+        }
+        return chart;
+    }
+
     public void Add(float? confidence, bool? offObject)
     {
         if (confidence is not float c || offObject is not bool o || !float.IsFinite(c))

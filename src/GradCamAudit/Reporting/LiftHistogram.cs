@@ -20,6 +20,18 @@ public sealed class LiftHistogram
 
     public IReadOnlyList<long> Counts => counts;
 
+    /// <summary>A histogram with the given bin counts (a persisted summary).</summary>
+    public static LiftHistogram FromCounts(IReadOnlyList<long> counts)
+    {
+        var h = new LiftHistogram();
+        for (int b = 0; b < Math.Min(Bins, counts.Count); b++)
+        {
+            h.counts[b] = counts[b];
+            h.Total += counts[b];
+        }
+        return h;
+    }
+
     public void Add(double lift)
     {
         int bin = lift >= Max ? Bins - 1 : Math.Max(0, (int)(lift / Step));

@@ -19,6 +19,7 @@ public sealed class MeanMaps
     private readonly int classes;
     private readonly int cells;
     private readonly Accumulator[] byTrue, flaggedByTrue, byPred;
+    private MeanMapsState? restored;
 
     public MeanMaps(int classes, int camHeight, int camWidth, long auditedRows)
     {
@@ -37,9 +38,17 @@ public sealed class MeanMaps
     public int CamWidth { get; }
 
     /// <summary>The share of row groups read (1: every row).</summary>
-    public double Fraction { get; }
+    public double Fraction { get; private set; }
 
     public long RowsUsed { get; private set; }
+
+    public MeanMapsState ToState() => restored ?? new MeanMapsState(CamHeight, CamWidth, Fraction, RowsUsed,
+        byTrue.Select(a => a.Mean()).ToArray(), flaggedByTrue.Select(a => a.Mean()).ToArray(), byPred.Select(a => a.Mean()).ToArray(),
+        byTrue.Select(a => a.Count).ToArray(), flaggedByTrue.Select(a => a.Count).ToArray(), byPred.Select(a => a.Count).ToArray());
+
+    /// <summary>Mean maps restored from <see cref="ToState"/> (a persisted summary).</summary>
+    public static MeanMaps FromState(MeanMapsState s) =>
+        new(s.ByTrue.Length, s.CamHeight, s.CamWidth, 0) { restored = s, Fraction = s.Fraction, RowsUsed = s.RowsUsed };
 
     /// <summary>Whether row group number <paramref name="chunk"/> (0-based, in reading order) is in the spread sample.</summary>
     public bool Takes(long chunk) => Fraction >= 1 || Math.Floor((chunk + 1) * Fraction) > Math.Floor(chunk * Fraction);
@@ -69,9 +78,13 @@ public sealed class MeanMaps
     }
 
     /// <summary>The mean map of class <paramref name="k"/> (null when no sample contributed).</summary>
-    public float[]? Mean(string kind, int k) => (kind switch { "true" => byTrue, "flagged" => flaggedByTrue, _ => byPred })[k].Mean();
+    public float[]? Mean(string kind, int k) => restored != null
+        ? (kind switch { "true" => restored.ByTrue, "flagged" => restored.Flagged, _ => restored.ByPred })[k]
+        : (kind switch { "true" => byTrue, "flagged" => flaggedByTrue, _ => byPred })[k].Mean();
 
-    public long Count(string kind, int k) => (kind switch { "true" => byTrue, "flagged" => flaggedByTrue, _ => byPred })[k].Count;
+    public long Count(string kind, int k) => restored != null
+        ? (kind switch { "true" => restored.ByTrueCount, "flagged" => restored.FlaggedCount, _ => restored.ByPredCount })[k]
+        : (kind switch { "true" => byTrue, "flagged" => flaggedByTrue, _ => byPred })[k].Count;
 
     private Accumulator[] NewAccumulators() => Enumerable.Range(0, classes).Select(_ => new Accumulator(cells)).ToArray();
 

@@ -134,31 +134,46 @@ public static class ReportBuilder
         IReadOnlyList<string> classes = run.Config.Dataset.Classes;
         AuditOptions cfg = run.Config;
         int cap = cfg.Report.GalleryMax;
-        summary = new RunSummary(classes.Count, cap);
         var notes = new List<string>(run.Warnings);
         Gates.Acknowledgements acknowledged = LoadAcknowledgements(cfg, notes);
         DateOnly day = DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
-        var acknowledgedFindings = new List<ReportRow>();
-        var meanMaps = new MeanMaps(classes.Count, run.CamHeight, run.CamWidth, run.Counts.Audited);
-        long chunk = 0;
-        foreach ((ReportRow[] rows, RowOrigin origin) in ResultsReader.ReadChunks(runDirectory))
+        string fingerprint = SummaryStore.Fingerprint(runDirectory, run);
+        PersistedSummary? persisted = SummaryStore.TryLoad(runDirectory, fingerprint);
+        List<ReportRow> acknowledgedFindings;
+        MeanMaps meanMaps;
+        if (persisted != null)
         {
-            foreach (ReportRow r in rows)
+            // The parts are those the persisted summary was made from: no pass over the results.
+            summary = RunSummary.FromState(persisted.Summary, runDirectory, cap);
+            meanMaps = MeanMaps.FromState(persisted.MeanMaps);
+            acknowledgedFindings = [.. persisted.AcknowledgedFindings];
+        }
+        else
+        {
+            summary = new RunSummary(classes.Count, cap);
+            acknowledgedFindings = [];
+            meanMaps = new MeanMaps(classes.Count, run.CamHeight, run.CamWidth, run.Counts.Audited);
+            long chunk = 0;
+            foreach ((ReportRow[] rows, RowOrigin origin) in ResultsReader.ReadChunks(runDirectory))
             {
-                summary.Add(r, origin);
-                if (acknowledged.Count > 0 && acknowledged.Find(r.SampleId) != null && (r.OffObject == true || r.PossibleLabelError == true))
+                foreach (ReportRow r in rows)
                 {
-                    acknowledgedFindings.Add(r); // bounded by the acknowledge list
+                    summary.Add(r, origin);
+                    if (acknowledged.Count > 0 && acknowledged.Find(r.SampleId) != null && (r.OffObject == true || r.PossibleLabelError == true))
+                    {
+                        acknowledgedFindings.Add(r); // bounded by the acknowledge list
+                    }
+                }
+                if (meanMaps.Takes(chunk++))
+                {
+                    float[][] predMaps = ResultsReader.ReadPredictedMaps(origin);
+                    for (int i = 0; i < rows.Length && i < predMaps.Length; i++)
+                    {
+                        meanMaps.Add(rows[i], predMaps[i]);
+                    }
                 }
             }
-            if (meanMaps.Takes(chunk++))
-            {
-                float[][] predMaps = ResultsReader.ReadPredictedMaps(origin);
-                for (int i = 0; i < rows.Length && i < predMaps.Length; i++)
-                {
-                    meanMaps.Add(rows[i], predMaps[i]);
-                }
-            }
+            SummaryStore.Save(runDirectory, new PersistedSummary(SummaryStore.Version, fingerprint, summary.ToState(runDirectory), meanMaps.ToState(), [.. acknowledgedFindings]));
         }
         long audited = summary.Audited;
         string runNote = run.Status switch

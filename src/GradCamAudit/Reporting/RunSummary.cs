@@ -20,16 +20,21 @@ public sealed class RunSummary
     private long liftCorrectCount;
     private double liftWrongSum;
     private long liftWrongCount;
+    private IReadOnlyList<ClassTable.Stats>? frozenClasses;
+    private IReadOnlyList<(ReportRow Row, RowOrigin Origin)>? frozenFlagged, frozenRfwr, frozenLabelErrors;
 
     /// <summary>Predicted-class lift of correct samples, of misclassified ones, and per true class.</summary>
-    public LiftHistogram LiftCorrect { get; } = new();
+    public LiftHistogram LiftCorrect { get; private set; } = new();
 
-    public LiftHistogram LiftWrong { get; } = new();
+    public LiftHistogram LiftWrong { get; private set; } = new();
 
     public IReadOnlyList<LiftHistogram> LiftByClass { get; private set; } = [];
 
     /// <summary>Off-object rate in bins of confidence.</summary>
-    public ConfidenceChart OffObjectByConfidence { get; } = new();
+    public ConfidenceChart OffObjectByConfidence { get; private set; } = new();
+
+    /// <summary>Whether this summary was restored from a persisted one (it takes no more rows then).</summary>
+    public bool Restored => frozenClasses != null;
 
     public RunSummary(int classCount, int galleryMax)
     {
@@ -65,6 +70,10 @@ public sealed class RunSummary
 
     public void Add(ReportRow r, RowOrigin origin)
     {
+        if (Restored)
+        {
+            throw new InvalidOperationException("a restored run summary takes no more rows");
+        }
         if (r.TrueLabel < 0 || r.TrueLabel >= classCount || r.PredLabel < 0 || r.PredLabel >= classCount)
         {
             throw new InvalidDataException($"results: row {r.Row} has a class index outside the run's {classCount} classes");
@@ -108,19 +117,71 @@ public sealed class RunSummary
         }
     }
 
-    public IReadOnlyList<ClassTable.Stats> Classes() => perClass.Select((c, k) => c.Stats(k)).ToArray();
+    public IReadOnlyList<ClassTable.Stats> Classes() => frozenClasses ?? perClass.Select((c, k) => c.Stats(k)).ToArray();
 
     /// <summary>
     /// The flagged gallery: worst first (lowest predicted-class lift, then row) within each predicted class, the classes
     /// taken in turn (round robin, most flagged class first), so that every shortcut suspect shows up in the first cards
     /// rather than the worst one filling the cap. Bounded: one heap of the cap per predicted class.
     /// </summary>
-    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> FlaggedGallery() => Interleave(flagged, flaggedCap);
+    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> FlaggedGallery() => frozenFlagged ?? Interleave(flagged, flaggedCap);
 
-    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> RightForWrongReasonGallery() => Interleave(rightForWrongReason, rfwrCap);
+    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> RightForWrongReasonGallery() => frozenRfwr ?? Interleave(rightForWrongReason, rfwrCap);
 
     /// <summary>Possible label errors, most confident first within each true class, classes in turn.</summary>
-    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> LabelErrorGallery() => Interleave(labelErrors, rfwrCap);
+    public IReadOnlyList<(ReportRow Row, RowOrigin Origin)> LabelErrorGallery() => frozenLabelErrors ?? Interleave(labelErrors, rfwrCap);
+
+    /// <summary>Everything the report reads, as plain data (gallery origins relative to <paramref name="runDirectory"/>).</summary>
+    public SummaryState ToState(string runDirectory)
+    {
+        SummaryGalleryRow G((ReportRow Row, RowOrigin Origin) x) => new(x.Row, Path.GetRelativePath(runDirectory, x.Origin.File), x.Origin.RowGroup);
+        return new SummaryState(classCount, Audited, Correct, Flagged, RightForWrongReason, OffObject, PossibleLabelErrors, EmptyMasks,
+            Enumerable.Range(0, classCount).Select(t => Enumerable.Range(0, classCount).Select(p => Confusion[t, p]).ToArray()).ToArray(),
+            liftCorrectSum, liftCorrectCount, liftWrongSum, liftWrongCount, [.. LiftCorrect.Counts], [.. LiftWrong.Counts],
+            LiftByClass.Select(h => h.Counts.ToArray()).ToArray(), [.. OffObjectByConfidence.Judged], [.. OffObjectByConfidence.OffObject],
+            flaggedByPrediction.ToDictionary(kv => kv.Key, kv => kv.Value), [.. Classes()],
+            FlaggedGallery().Select(G).ToArray(), RightForWrongReasonGallery().Select(G).ToArray(), LabelErrorGallery().Select(G).ToArray());
+    }
+
+    /// <summary>A summary restored from <see cref="ToState"/>: answers every query as the streamed one did.</summary>
+    public static RunSummary FromState(SummaryState s, string runDirectory, int galleryMax)
+    {
+        IReadOnlyList<(ReportRow, RowOrigin)> G(SummaryGalleryRow[] rows) => rows.Select(r => (r.Row, new RowOrigin(Path.GetFullPath(Path.Combine(runDirectory, r.File)), r.RowGroup))).ToList();
+        var summary = new RunSummary(s.ClassCount, galleryMax)
+        {
+            Audited = s.Audited,
+            Correct = s.Correct,
+            Flagged = s.Flagged,
+            RightForWrongReason = s.RightForWrongReason,
+            OffObject = s.OffObject,
+            PossibleLabelErrors = s.PossibleLabelErrors,
+            EmptyMasks = s.EmptyMasks,
+            liftCorrectSum = s.LiftCorrectSum,
+            liftCorrectCount = s.LiftCorrectCount,
+            liftWrongSum = s.LiftWrongSum,
+            liftWrongCount = s.LiftWrongCount,
+            LiftCorrect = LiftHistogram.FromCounts(s.LiftCorrect),
+            LiftWrong = LiftHistogram.FromCounts(s.LiftWrong),
+            LiftByClass = s.LiftByClass.Select(LiftHistogram.FromCounts).ToArray(),
+            OffObjectByConfidence = ConfidenceChart.FromCounts(s.ConfidenceJudged, s.ConfidenceOffObject),
+            frozenClasses = s.Classes,
+            frozenFlagged = G(s.FlaggedGallery),
+            frozenRfwr = G(s.RightForWrongReasonGallery),
+            frozenLabelErrors = G(s.LabelErrorGallery),
+        };
+        for (int t = 0; t < s.ClassCount; t++)
+        {
+            for (int p = 0; p < s.ClassCount; p++)
+            {
+                summary.Confusion[t, p] = s.Confusion[t][p];
+            }
+        }
+        foreach ((int k, long v) in s.FlaggedByPrediction)
+        {
+            summary.flaggedByPrediction[k] = v;
+        }
+        return summary;
+    }
 
     private static BoundedWorst Heap(Dictionary<int, BoundedWorst> heaps, int key, int capacity)
     {

@@ -37,6 +37,9 @@ public sealed partial class RunFolder(string directory)
     public const string PerClassCsvName = "per_class.csv";
     public const string GatesJsonName = "gates.json";
 
+    /// <summary>The persisted run summary (see <c>Reporting.SummaryStore</c>): reused while the parts it was made from are unchanged.</summary>
+    public const string RunSummaryName = "run-summary.json";
+
     /// <summary>What <c>compare</c> and the gates add to a run folder.</summary>
     public static readonly string[] ComparisonNames = ["comparison.json", "comparison.parquet", "summary.md", GatesJsonName, "suggested-gates.json"];
 
@@ -118,7 +121,7 @@ public sealed partial class RunFolder(string directory)
                 System.IO.Directory.Delete(sub, recursive: true);
             }
         }
-        foreach (string name in new[] { ErrorsCsvName, RunJsonName, ReportName, SummaryJsonName, PerClassCsvName }.Concat(ComparisonNames))
+        foreach (string name in new[] { ErrorsCsvName, RunJsonName, ReportName, SummaryJsonName, PerClassCsvName, RunSummaryName }.Concat(ComparisonNames))
         {
             File.Delete(Path.Combine(Directory, name));
             File.Delete(TempPath(Path.Combine(Directory, name)));

@@ -132,4 +132,39 @@ public sealed class StreamingReportTests(DemoRunFixture demo) : IClassFixture<De
         Assert.Contains("pred_energy_lift", ex.Message, StringComparison.Ordinal);
         Assert.Contains("flagged", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PersistedSummary_IsReusedWhileThePartsAreUnchanged_AndRecomputedWhenOneChanges()
+    {
+        string copy = TestPaths.NewTempDir("persisted");
+        foreach (string file in Directory.GetFiles(demo.OutputDirectory, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(copy, Path.GetRelativePath(demo.OutputDirectory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+            File.SetLastWriteTimeUtc(target, File.GetLastWriteTimeUtc(file));
+        }
+        string persisted = Path.Combine(copy, RunFolder.RunSummaryName);
+        Assert.True(File.Exists(persisted), "the audit persists its run summary");
+        string original = File.ReadAllText(Path.Combine(copy, "report.html"));
+
+        // Re-rendered from the persisted summary: the same page, byte for byte.
+        ReportBuilder.Render(copy, null);
+        Assert.Equal(original, File.ReadAllText(Path.Combine(copy, "report.html")));
+
+        // Proof that it was reused: a planted count shows up in the page.
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(persisted))!;
+        long audited = (long)node["Summary"]!["Audited"]!;
+        node["Summary"]!["Audited"] = 123456;
+        File.WriteAllText(persisted, node.ToJsonString());
+        Assert.Contains("<div class=\"v\">123456</div>audited", File.ReadAllText(ReportBuilder.Render(copy, null)), StringComparison.Ordinal);
+
+        // A changed part (here only its modification time) invalidates it: one streaming pass again, the true count back.
+        string part = ResultsReader.Parts(copy)[0];
+        File.SetLastWriteTimeUtc(part, DateTime.UtcNow.AddMinutes(1));
+        string html = File.ReadAllText(ReportBuilder.Render(copy, null));
+        Assert.Contains($"<div class=\"v\">{audited}</div>audited", html, StringComparison.Ordinal);
+        Assert.Equal(audited, (long)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(persisted))!["Summary"]!["Audited"]!);
+        Assert.Equal(original, html);
+    }
 }
