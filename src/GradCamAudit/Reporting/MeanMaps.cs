@@ -21,13 +21,18 @@ public sealed class MeanMaps
     private readonly Accumulator[] byTrue, flaggedByTrue, byPred;
     private MeanMapsState? restored;
 
-    public MeanMaps(int classes, int camHeight, int camWidth, long auditedRows)
+    /// <param name="classes">Class count.</param>
+    /// <param name="camHeight">Map height.</param>
+    /// <param name="camWidth">Map width.</param>
+    /// <param name="auditedRows">Rows of the run (what the sample share is computed from).</param>
+    /// <param name="exact">Every row, whatever the run's size: the audit's own report, persisted for later ones.</param>
+    public MeanMaps(int classes, int camHeight, int camWidth, long auditedRows, bool exact = false)
     {
         this.classes = classes;
         CamHeight = camHeight;
         CamWidth = camWidth;
         cells = camHeight * camWidth;
-        Fraction = auditedRows <= SampleRows ? 1.0 : (double)SampleRows / auditedRows;
+        Fraction = exact || auditedRows <= SampleRows ? 1.0 : (double)SampleRows / auditedRows;
         byTrue = NewAccumulators();
         flaggedByTrue = NewAccumulators();
         byPred = NewAccumulators();

@@ -41,7 +41,7 @@ public static class ReportBuilder
             throw new ConfigException($"--run: {ex.Message}");
         }
         Template template = LoadTemplate(templateDirectory ?? run.Config.Report.TemplateDirectory);
-        ReportModel model = BuildModel(runDirectory, run, out RunSummary summary);
+        ReportModel model = BuildModel(runDirectory, run, out RunSummary summary, exactMeanMaps: finishing != null);
         SummaryWriter.Write(folder, run, summary);
         if (history != null)
         {
@@ -129,7 +129,12 @@ public static class ReportBuilder
     public static ReportModel BuildModel(string runDirectory, RunManifest run) => BuildModel(runDirectory, run, out _);
 
     /// <summary>Streams the results once into a <see cref="RunSummary"/>, then reads back only the gallery's maps.</summary>
-    public static ReportModel BuildModel(string runDirectory, RunManifest run, out RunSummary summary)
+    /// <param name="runDirectory">The run folder.</param>
+    /// <param name="run">Its run.json (or the one about to be committed).</param>
+    /// <param name="summary">The run summary the model was built from.</param>
+    /// <param name="exactMeanMaps">Mean maps over every row (the audit's own report, whose summary is persisted); else a
+    /// bounded sample of row groups when the summary has to be recomputed.</param>
+    public static ReportModel BuildModel(string runDirectory, RunManifest run, out RunSummary summary, bool exactMeanMaps = false)
     {
         IReadOnlyList<string> classes = run.Config.Dataset.Classes;
         AuditOptions cfg = run.Config;
@@ -152,7 +157,7 @@ public static class ReportBuilder
         {
             summary = new RunSummary(classes.Count, cap);
             acknowledgedFindings = [];
-            meanMaps = new MeanMaps(classes.Count, run.CamHeight, run.CamWidth, run.Counts.Audited);
+            meanMaps = new MeanMaps(classes.Count, run.CamHeight, run.CamWidth, run.Counts.Audited, exactMeanMaps);
             long chunk = 0;
             foreach ((ReportRow[] rows, RowOrigin origin) in ResultsReader.ReadChunks(runDirectory))
             {
