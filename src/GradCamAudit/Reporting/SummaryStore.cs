@@ -59,6 +59,17 @@ public static class SummaryStore
         }
     }
 
-    public static void Save(string runDirectory, PersistedSummary summary) =>
-        RunFolder.WriteAtomic(Path.Combine(runDirectory, RunFolder.RunSummaryName), s => JsonSerializer.Serialize(s, summary, Json));
+    /// <summary>Writes run-summary.json atomically; a cache, so a failure (full disk, read-only folder) only means the next report streams again.</summary>
+    public static bool Save(string runDirectory, PersistedSummary summary)
+    {
+        try
+        {
+            RunFolder.WriteAtomic(Path.Combine(runDirectory, RunFolder.RunSummaryName), s => JsonSerializer.Serialize(s, summary, Json));
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }
