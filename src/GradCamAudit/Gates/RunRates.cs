@@ -48,23 +48,54 @@ public sealed class RateCounts
     }
 }
 
+/// <summary>A run's counts as plain data: overall, per true class, and the flagged ids with their true class (persisted with the run summary).</summary>
+public sealed record RatesState(RateCounts Overall, RateCounts[] PerClass, Dictionary<string, int> FlaggedIds);
+
+/// <summary>Accumulates a run's rates one results row at a time (the streaming pass of the gates and of the report).</summary>
+public sealed class RatesAccumulator(int classes)
+{
+    private readonly RateCounts overall = new();
+    private readonly RateCounts[] perClass = Enumerable.Range(0, classes).Select(_ => new RateCounts()).ToArray();
+    private readonly Dictionary<string, int> flagged = new(StringComparer.Ordinal); // flagged sample id → true class
+
+    public void Add(ReportRow r)
+    {
+        overall.Add(r);
+        if (r.TrueLabel >= 0 && r.TrueLabel < perClass.Length)
+        {
+            perClass[r.TrueLabel].Add(r);
+        }
+        if (r.Flagged == true)
+        {
+            flagged[r.SampleId] = r.TrueLabel;
+        }
+    }
+
+    public RatesState ToState() => new(overall, perClass, flagged);
+}
+
 /// <summary>
-/// A run's rates and its flagged sample ids, read in one streaming pass over its results. Samples whose acknowledgement
-/// holds on <c>day</c> are left out of every count (numerators and denominators alike) and counted in
-/// <see cref="AcknowledgedSamples"/>: the gates see the run as if they were not there.
+/// A run's rates and its flagged sample ids. Samples whose acknowledgement holds on <c>day</c> are left out of every
+/// count (numerators and denominators alike) and counted in <see cref="AcknowledgedSamples"/>: the gates see the run
+/// as if they were not there. Without acknowledgements the rates come from the persisted run summary when it still
+/// matches the result files (no pass over the results); otherwise from one streaming pass.
 /// </summary>
 public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList<RateCounts> PerClass, IReadOnlyDictionary<string, int> FlaggedIds, long AcknowledgedSamples = 0)
 {
+    /// <summary>True when the last <see cref="Read"/> of this process took its counts from a persisted run summary (for tests and logs).</summary>
+    public bool FromPersistedSummary { get; init; }
+
     public static RunRates Read(string runDirectory, Acknowledgements? acknowledged = null, DateOnly? day = null)
     {
         RunManifest run = new RunFolder(runDirectory).LoadManifest() ?? throw new Options.ConfigException($"'{runDirectory}' holds no run.json (not a run folder)");
         acknowledged ??= Acknowledgements.For(run.Config.GatesSettings);
         DateOnly today = day ?? DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
+        if (acknowledged.Count == 0 && SummaryStore.TryLoad(runDirectory, SummaryStore.Fingerprint(runDirectory, run))?.Rates is RatesState state)
+        {
+            return new RunRates(run, state.Overall, state.PerClass, state.FlaggedIds) { FromPersistedSummary = true };
+        }
         long skipped = 0;
-        int classes = run.Config.Dataset.Classes.Count;
-        var overall = new RateCounts();
-        var perClass = Enumerable.Range(0, classes).Select(_ => new RateCounts()).ToArray();
-        var flagged = new Dictionary<string, int>(StringComparer.Ordinal); // flagged sample id → true class
+        var rates = new RatesAccumulator(run.Config.Dataset.Classes.Count);
         foreach (ReportRow r in ResultsReader.ReadChunks(runDirectory).SelectMany(c => c.Rows))
         {
             if (acknowledged.Count > 0 && acknowledged.Excludes(r.SampleId, today))
@@ -72,16 +103,9 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
                 skipped++;
                 continue;
             }
-            overall.Add(r);
-            if (r.TrueLabel >= 0 && r.TrueLabel < classes)
-            {
-                perClass[r.TrueLabel].Add(r);
-            }
-            if (r.Flagged == true)
-            {
-                flagged[r.SampleId] = r.TrueLabel;
-            }
+            rates.Add(r);
         }
-        return new RunRates(run, overall, perClass, flagged, skipped);
+        RatesState counted = rates.ToState();
+        return new RunRates(run, counted.Overall, counted.PerClass, counted.FlaggedIds, skipped);
     }
 }

@@ -158,12 +158,14 @@ public static class ReportBuilder
             summary = new RunSummary(classes.Count, cap);
             acknowledgedFindings = [];
             meanMaps = new MeanMaps(classes.Count, run.CamHeight, run.CamWidth, run.Counts.Audited, exactMeanMaps);
+            var rates = new Gates.RatesAccumulator(classes.Count);
             long chunk = 0;
             foreach ((ReportRow[] rows, RowOrigin origin) in ResultsReader.ReadChunks(runDirectory))
             {
                 foreach (ReportRow r in rows)
                 {
                     summary.Add(r, origin);
+                    rates.Add(r);
                     if (acknowledged.Count > 0 && acknowledged.Find(r.SampleId) != null && (r.OffObject == true || r.PossibleLabelError == true))
                     {
                         acknowledgedFindings.Add(r); // bounded by the acknowledge list
@@ -178,7 +180,7 @@ public static class ReportBuilder
                     }
                 }
             }
-            SummaryStore.Save(runDirectory, new PersistedSummary(SummaryStore.Version, fingerprint, summary.ToState(runDirectory), meanMaps.ToState(), [.. acknowledgedFindings]));
+            SummaryStore.Save(runDirectory, new PersistedSummary(SummaryStore.Version, fingerprint, summary.ToState(runDirectory), meanMaps.ToState(), [.. acknowledgedFindings], rates.ToState()));
         }
         long audited = summary.Audited;
         string runNote = run.Status switch

@@ -6,7 +6,12 @@ using GradCamAudit.Results;
 namespace GradCamAudit.Reporting;
 
 /// <summary>What run-summary.json holds: the fingerprint it is valid for, the summary, the mean maps and the acknowledged findings.</summary>
-public sealed record PersistedSummary(int Version, string Fingerprint, SummaryState Summary, MeanMapsState MeanMaps, ReportRow[] AcknowledgedFindings);
+/// <summary>
+/// What run-summary.json holds: the fingerprint it is valid for, the summary, the mean maps, the acknowledged findings
+/// and the gates' counts (every row: acknowledgements are applied by the gates when they read it).
+/// </summary>
+public sealed record PersistedSummary(int Version, string Fingerprint, SummaryState Summary, MeanMapsState MeanMaps, ReportRow[] AcknowledgedFindings,
+    Gates.RatesState? Rates = null);
 
 /// <summary>
 /// The persisted run summary. The report's one streaming pass over the results (at the end of every audit, and by

@@ -167,4 +167,27 @@ public sealed class StreamingReportTests(DemoRunFixture demo) : IClassFixture<De
         Assert.Equal(audited, (long)System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(persisted))!["Summary"]!["Audited"]!);
         Assert.Equal(original, html);
     }
+
+    [Fact]
+    public void Gates_TakeTheirCountsFromThePersistedSummary_EqualToAStreamingPass()
+    {
+        string copy = TestPaths.NewTempDir("persisted-rates");
+        foreach (string file in Directory.GetFiles(demo.OutputDirectory, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(copy, Path.GetRelativePath(demo.OutputDirectory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+            File.SetLastWriteTimeUtc(target, File.GetLastWriteTimeUtc(file));
+        }
+        GradCamAudit.Gates.RunRates persisted = GradCamAudit.Gates.RunRates.Read(copy);
+        Assert.True(persisted.FromPersistedSummary);
+        File.SetLastWriteTimeUtc(ResultsReader.Parts(copy)[0], DateTime.UtcNow.AddMinutes(1));
+        GradCamAudit.Gates.RunRates streamed = GradCamAudit.Gates.RunRates.Read(copy);
+        Assert.False(streamed.FromPersistedSummary);
+        static object Counts(GradCamAudit.Gates.RateCounts c) => (c.Samples, c.Correct, c.Judged, c.OffObject, c.Flagged, c.RightForWrongReason, c.LiftCount, Math.Round(c.LiftSum, 9));
+        Assert.Equal(Counts(streamed.Overall), Counts(persisted.Overall));
+        Assert.Equal(streamed.PerClass.Select(Counts), persisted.PerClass.Select(Counts));
+        Assert.Equal(streamed.FlaggedIds.OrderBy(kv => kv.Key, StringComparer.Ordinal), persisted.FlaggedIds.OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        Assert.True(streamed.Overall.Flagged > 100);
+    }
 }
