@@ -25,6 +25,20 @@ public static class TestPaths
         return dir;
     }
 
+    /// <summary>A copy of a folder (a run folder) in a new temporary folder, modification times kept.</summary>
+    public static string CopyOf(string source, string prefix)
+    {
+        string copy = NewTempDir(prefix);
+        foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(copy, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+            File.SetLastWriteTimeUtc(target, File.GetLastWriteTimeUtc(file));
+        }
+        return copy;
+    }
+
     private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -19,13 +19,7 @@ public sealed class ReportInteractionTests(DemoRunFixture demo) : IClassFixture<
     /// <summary>A copy of the demo run with gates and an acknowledge list in its config, compared without a baseline.</summary>
     private (string Dir, List<ReportRow> Flagged) GatedCopy()
     {
-        string copy = TestPaths.NewTempDir("gated");
-        foreach (string file in Directory.GetFiles(demo.OutputDirectory, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(copy, Path.GetRelativePath(demo.OutputDirectory, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        string copy = TestPaths.CopyOf(demo.OutputDirectory, "gated");
         // Worst first, as the gallery orders them: the first is on a card.
         var flagged = ResultsReader.ReadRows(copy).Where(r => r.Flagged == true).OrderBy(r => r.PredEnergyLift).ThenBy(r => r.Row).ToList();
         string correct = ResultsReader.ReadRows(copy).First(r => r.Correct && r.OffObject == false).SampleId;

@@ -136,14 +136,7 @@ public sealed class StreamingReportTests(DemoRunFixture demo) : IClassFixture<De
     [Fact]
     public void PersistedSummary_IsReusedWhileThePartsAreUnchanged_AndRecomputedWhenOneChanges()
     {
-        string copy = TestPaths.NewTempDir("persisted");
-        foreach (string file in Directory.GetFiles(demo.OutputDirectory, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(copy, Path.GetRelativePath(demo.OutputDirectory, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-            File.SetLastWriteTimeUtc(target, File.GetLastWriteTimeUtc(file));
-        }
+        string copy = TestPaths.CopyOf(demo.OutputDirectory, "persisted");
         string persisted = Path.Combine(copy, RunFolder.RunSummaryName);
         Assert.True(File.Exists(persisted), "the audit persists its run summary");
         string original = File.ReadAllText(Path.Combine(copy, "report.html"));
@@ -171,14 +164,7 @@ public sealed class StreamingReportTests(DemoRunFixture demo) : IClassFixture<De
     [Fact]
     public void Gates_TakeTheirCountsFromThePersistedSummary_EqualToAStreamingPass()
     {
-        string copy = TestPaths.NewTempDir("persisted-rates");
-        foreach (string file in Directory.GetFiles(demo.OutputDirectory, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(copy, Path.GetRelativePath(demo.OutputDirectory, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-            File.SetLastWriteTimeUtc(target, File.GetLastWriteTimeUtc(file));
-        }
+        string copy = TestPaths.CopyOf(demo.OutputDirectory, "persisted-rates");
         GradCamAudit.Gates.RunRates persisted = GradCamAudit.Gates.RunRates.Read(copy);
         Assert.True(persisted.FromPersistedSummary);
         File.SetLastWriteTimeUtc(ResultsReader.Parts(copy)[0], DateTime.UtcNow.AddMinutes(1));
