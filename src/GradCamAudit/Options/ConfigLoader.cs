@@ -180,7 +180,8 @@ public static class ConfigLoader
             }
             if (methods.Any(Explain.CamMethods.IsPerturbation) && perturbationSample == null)
             {
-                errors.Add($"explain.perturbationSample: {string.Join(", ", methods.Where(Explain.CamMethods.IsPerturbation))} cost one forward pass per target-layer channel for each image: say on how many samples (a count such as 200, or a share such as \"5%\")");
+                string[] named = methods.Where(Explain.CamMethods.IsPerturbation).ToArray();
+                errors.Add($"explain.perturbationSample: {string.Join(", ", named)} {(named.Length == 1 ? "costs" : "cost")} one forward pass per target-layer channel for each image: say on how many samples (a count such as 200, or a share such as \"5%\")");
             }
             foreach (string badTarget in targets.Where(t => !Explain.CamTargets.IsValid(t, classes)))
             {

@@ -114,4 +114,30 @@ public sealed class SampledChecksTests
         Assert.Contains("eigencam: its maps barely change", html, StringComparison.Ordinal);
         Assert.DoesNotContain("gradcam: its maps barely change", html, StringComparison.Ordinal);
     }
+
+    private sealed class ThrowingMethod : GradCamAudit.Explain.Methods.CamMethod
+    {
+        public override string Name => "throws";
+
+        public override Tensor Compute(GradCamAudit.Explain.Methods.CamInput input) => throw new InvalidOperationException("injected");
+    }
+
+    [Fact]
+    public void SanityCheck_AMethodThrowingMidCascade_LeavesTheTrainedWeightsRestored()
+    {
+        DemoCnn net = ParityTests.LoadReferenceDemoCnn();
+        using var model = LoadedModel.FromModule(net, LoadedModel.ResolveTarget(net, "features.7"), "features.7", CPU, null);
+        using var engine = new GradCamExplainer(model);
+        float[][] Weights() => net.parameters().Select(p => p.detach().clone().data<float>().ToArray()).ToArray();
+        float[][] before = Weights();
+        using var checks = new SampledChecks(model, engine, [("throws", new ThrowingMethod())], null, 8,
+            SampleSelector.Create("100%", 0, () => []), 0, 4, 32, 32);
+        using var scope = NewDisposeScope();
+        Tensor x = randn(2, 3, 32, 32);
+        var maps = new Dictionary<string, Tensor> { ["throws"] = ones(2, 8, 8) };
+        Assert.Throws<InvalidOperationException>(() => checks.Sanity(x, tensor(new long[] { 0, 1 }), maps, [true, true]));
+        float[][] after = Weights();
+        Assert.Equal(before.Length, after.Length);
+        Assert.All(Enumerable.Range(0, before.Length), i => Assert.Equal(before[i], after[i]));
+    }
 }

@@ -176,4 +176,17 @@ public sealed class StreamingReportTests(DemoRunFixture demo) : IClassFixture<De
         Assert.Equal(streamed.FlaggedIds.OrderBy(kv => kv.Key, StringComparer.Ordinal), persisted.FlaggedIds.OrderBy(kv => kv.Key, StringComparer.Ordinal));
         Assert.True(streamed.Overall.Flagged > 100);
     }
+
+    [Fact]
+    public void PersistedSummary_ThatCannotBeWritten_NeverFailsTheReport()
+    {
+        string copy = TestPaths.CopyOf(demo.OutputDirectory, "unwritable-summary");
+        string persisted = Path.Combine(copy, RunFolder.RunSummaryName);
+        File.Delete(persisted);
+        Directory.CreateDirectory(persisted); // a folder in its place: the atomic rename fails
+        string html = File.ReadAllText(ReportBuilder.Render(copy, null));
+        Assert.Equal(File.ReadAllText(Path.Combine(demo.OutputDirectory, "report.html")), html);
+        Assert.True(Directory.Exists(persisted));
+        Assert.Empty(Directory.GetFiles(copy, ".*tmp*"));
+    }
 }
