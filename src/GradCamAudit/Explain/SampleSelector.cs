@@ -23,7 +23,10 @@ public sealed class SampleSelector
 
     public int Seed { get; }
 
-    public bool Takes(string sampleId) => Hash(Seed, sampleId) <= threshold;
+    public bool Takes(string sampleId) => TakesHash(Hash(Seed, sampleId));
+
+    /// <summary>Whether the sample with this <see cref="Hash"/> (of this selector's seed) is chosen: one hash serves every selector of a run.</summary>
+    public bool TakesHash(ulong hash) => hash <= threshold;
 
     /// <summary>64 bits of SHA-256 of "seed:id" (stable across platforms and versions, unlike string.GetHashCode).</summary>
     public static ulong Hash(int seed, string sampleId)
@@ -37,7 +40,10 @@ public sealed class SampleSelector
     public static bool IsValid(string spec) => TryParse(spec, out _, out _);
 
     /// <summary>The selector for <paramref name="spec"/>; <paramref name="ids"/> is enumerated only for a count.</summary>
-    public static SampleSelector Create(string spec, int seed, Func<IEnumerable<string>> ids)
+    public static SampleSelector Create(string spec, int seed, Func<IEnumerable<string>> ids) => Create(spec, seed, () => ids().Select(id => Hash(seed, id)));
+
+    /// <summary>The selector for <paramref name="spec"/> from the hashes (<see cref="Hash"/> with <paramref name="seed"/>) of the dataset's valid ids, enumerated only for a count.</summary>
+    public static SampleSelector Create(string spec, int seed, Func<IEnumerable<ulong>> hashes)
     {
         if (!TryParse(spec, out double? percent, out long? count))
         {
@@ -50,9 +56,8 @@ public sealed class SampleSelector
         // The N smallest hashes: a max-heap of N.
         long n = count!.Value;
         var heap = new PriorityQueue<ulong, ulong>(Comparer<ulong>.Create((a, b) => b.CompareTo(a)));
-        foreach (string id in ids())
+        foreach (ulong h in hashes())
         {
-            ulong h = Hash(seed, id);
             if (heap.Count < n)
             {
                 heap.Enqueue(h, h);

@@ -81,8 +81,9 @@ public static class AuditRunner
         {
             ExplainOptions explain = options.ExplainSettings;
             // Chosen by a hash of the id over the whole manifest, so shards and resumed runs choose the same samples.
-            SampleSelector? Selector(string? size) => size == null ? null
-                : SampleSelector.Create(size, explain.Seed, () => dataset.Read(request.Limit).Where(e => e.ErrorCode == null).Select(e => e.Source.SampleId));
+            // One pass over the dataset at most (a count needs every valid id's hash), shared by the three selectors.
+            var hashes = new Lazy<ulong[]>(() => dataset.Read(request.Limit).Where(e => e.ErrorCode == null).Select(e => SampleSelector.Hash(explain.Seed, e.Source.SampleId)).ToArray());
+            SampleSelector? Selector(string? size) => size == null ? null : SampleSelector.Create(size, explain.Seed, () => hashes.Value);
             using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, explain,
                 Selector(explain.PerturbationSample), Selector(explain.FaithfulnessSample), Selector(explain.SanitySample));
             (int camH, int camW) = scorer.Probe();

@@ -27,6 +27,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private readonly IReadOnlyList<PerturbationMethod> perturbationMethods;
     private readonly SampleSelector? perturbationSelector;
     private readonly int perturbationBatch;
+    private readonly int seed;
     private readonly SampledChecks? checks;
     private readonly string primary;
     private readonly string storeMaps;
@@ -53,6 +54,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         perturbationMethods = explain.PerturbationMethods.Select(CamMethods.CreatePerturbation).ToArray();
         this.perturbationSelector = perturbationMethods.Count > 0 ? perturbationSelector : null;
         perturbationBatch = explain.PerturbationBatchSize;
+        seed = explain.Seed;
         primary = explain.Primary;
         storeMaps = explain.StoreMaps;
         if (model.HeadWeight is null && methods.ContainsKey("cam"))
@@ -164,9 +166,10 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor y = tensor(labels, [b]).to(dev);
 
         Tensor? w = valid?.to(dev).to_type(ScalarType.Float32);
-        bool[]? perturb = perturbationSelector == null ? null : batch.Samples.Select(d => perturbationSelector.Takes(d.Entry.Source.SampleId)).ToArray();
-        var ids = batch.Samples.Select(d => d.Entry.Source.SampleId).ToArray();
-        StepResult step = Step(x, m, y, w, perturb, checks?.FaithfulnessSamples(ids), checks?.SanitySamples(ids));
+        // One hash per sample serves every sampled check (they share explain.seed).
+        ulong[] hashes = perturbationSelector == null && checks == null ? [] : batch.Samples.Select(d => SampleSelector.Hash(seed, d.Entry.Source.SampleId)).ToArray();
+        bool[]? perturb = perturbationSelector == null ? null : hashes.Select(perturbationSelector.TakesHash).ToArray();
+        StepResult step = Step(x, m, y, w, perturb, checks?.FaithfulnessSamples(hashes), checks?.SanitySamples(hashes));
         (double[] s, float[] mapData, int ch, int cw) = (step.Scalars, step.Maps, step.CamHeight, step.CamWidth);
 
         var rows = new List<ResultRow>(b);

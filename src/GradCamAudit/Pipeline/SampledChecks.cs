@@ -46,9 +46,11 @@ public sealed class SampledChecks : IDisposable
     /// <summary>A map of the sanity check: sample (index in the batch), method, cascade step and unit, class, map, correlation with the trained map.</summary>
     public sealed record SanityMap(int Sample, string Method, int Step, string Unit, int Class, float[] Map, double? Spearman);
 
-    public bool[]? FaithfulnessSamples(IEnumerable<string> ids) => faithfulness == null ? null : ids.Select(faithfulness.Takes).ToArray();
+    /// <summary>Which samples of a batch (by their <see cref="SampleSelector.Hash"/>) get deletion and insertion.</summary>
+    public bool[]? FaithfulnessSamples(IEnumerable<ulong> hashes) => faithfulness == null ? null : hashes.Select(faithfulness.TakesHash).ToArray();
 
-    public bool[]? SanitySamples(IEnumerable<string> ids) => sanity == null ? null : ids.Select(sanity.Takes).ToArray();
+    /// <summary>Which samples of a batch (by their <see cref="SampleSelector.Hash"/>) get the sanity check.</summary>
+    public bool[]? SanitySamples(IEnumerable<ulong> hashes) => sanity == null ? null : hashes.Select(sanity.TakesHash).ToArray();
 
     /// <summary>(sample, method) → (deletion AUC, insertion AUC) for the chosen samples, from each method's predicted-class maps (B,h,w).</summary>
     public Dictionary<(int Sample, string Method), (double Deletion, double Insertion)> Faithfulness(Tensor x, Tensor predicted, IReadOnlyDictionary<string, Tensor> predMaps, bool[]? chosen)

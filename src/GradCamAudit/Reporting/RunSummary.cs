@@ -21,6 +21,7 @@ public sealed class RunSummary
     private double liftWrongSum;
     private long liftWrongCount;
     private IReadOnlyList<ClassTable.Stats>? frozenClasses;
+    private IReadOnlyList<ClassTable.Stats>? classes; // computed once after the last row (medians sort the per-class lifts)
     private IReadOnlyList<(ReportRow Row, RowOrigin Origin)>? frozenFlagged, frozenRfwr, frozenLabelErrors;
 
     /// <summary>Predicted-class lift of correct samples, of misclassified ones, and per true class.</summary>
@@ -78,6 +79,7 @@ public sealed class RunSummary
         {
             throw new InvalidDataException($"results: row {r.Row} has a class index outside the run's {classCount} classes");
         }
+        classes = null;
         Audited++;
         Correct += r.Correct ? 1 : 0;
         OffObject += r.OffObject == true ? 1 : 0;
@@ -117,7 +119,7 @@ public sealed class RunSummary
         }
     }
 
-    public IReadOnlyList<ClassTable.Stats> Classes() => frozenClasses ?? perClass.Select((c, k) => c.Stats(k)).ToArray();
+    public IReadOnlyList<ClassTable.Stats> Classes() => frozenClasses ?? (classes ??= perClass.Select((c, k) => c.Stats(k)).ToArray());
 
     /// <summary>
     /// The flagged gallery: worst first (lowest predicted-class lift, then row) within each predicted class, the classes

@@ -131,7 +131,7 @@ public sealed class SampledChecksTests
         float[][] Weights() => net.parameters().Select(p => p.detach().clone().data<float>().ToArray()).ToArray();
         float[][] before = Weights();
         using var checks = new SampledChecks(model, engine, [("throws", new ThrowingMethod())], null, 8,
-            SampleSelector.Create("100%", 0, () => []), 0, 4, 32, 32);
+            SampleSelector.Create("100%", 0, () => Array.Empty<ulong>()), 0, 4, 32, 32);
         using var scope = NewDisposeScope();
         Tensor x = randn(2, 3, 32, 32);
         var maps = new Dictionary<string, Tensor> { ["throws"] = ones(2, 8, 8) };
