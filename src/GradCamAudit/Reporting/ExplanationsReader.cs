@@ -3,14 +3,25 @@ using Parquet.Schema;
 
 namespace GradCamAudit.Reporting;
 
-/// <summary>One row group of <c>explanations/</c>: its top-level columns by name, the group reader and its row count.</summary>
-public sealed record ExplanationGroup(IReadOnlyDictionary<string, DataField> Fields, ParquetRowGroupReader Reader, int Rows)
+/// <summary>
+/// One row group of <c>explanations/</c>: its top-level columns by name, the group reader and its row count. Columns are
+/// decoded once however many readers of the same pass ask for them.
+/// </summary>
+public sealed class ExplanationGroup(IReadOnlyDictionary<string, DataField> fields, ParquetRowGroupReader reader, int rows)
 {
-    public string?[] Strings(string column) => ResultsReader.ReadStrings(Reader, Fields[column], Rows).GetAwaiter().GetResult();
+    private readonly Dictionary<string, string?[]> strings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, double?[]> numbers = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, DataField> Fields => fields;
+
+    public int Rows => rows;
+
+    public string?[] Strings(string column) =>
+        strings.TryGetValue(column, out var v) ? v : strings[column] = ResultsReader.ReadStrings(reader, fields[column], rows).GetAwaiter().GetResult();
 
     /// <summary>A numeric or boolean column as double?; all null when the file lacks it.</summary>
-    public double?[] Numbers(string column) =>
-        Fields.TryGetValue(column, out DataField? f) ? ResultsReader.ReadNumbers(Reader, f, Rows).GetAwaiter().GetResult() : new double?[Rows];
+    public double?[] Numbers(string column) => numbers.TryGetValue(column, out var v) ? v : numbers[column] =
+        fields.TryGetValue(column, out DataField? f) ? ResultsReader.ReadNumbers(reader, f, rows).GetAwaiter().GetResult() : new double?[rows];
 }
 
 /// <summary>Streams the row groups of a run's <c>explanations/part-*.parquet</c>, one at a time, in part order.</summary>

@@ -13,17 +13,19 @@ public sealed record MethodRow(string Method, string MeanPredLift, string OffObj
 /// </summary>
 public static class MethodComparison
 {
-    public static IReadOnlyList<MethodRow> Build(string runDirectory, IReadOnlyList<string> methods, string primary, IReadOnlyList<string> classes, double threshold)
+    /// <summary>The comparison's accumulators, fed one row group at a time (so one pass over explanations/ can feed several views).</summary>
+    public sealed class Pass(IReadOnlyList<string> methods, string primary, IReadOnlyList<string> classes, double threshold)
     {
-        if (methods.Count < 2 || !Directory.Exists(Path.Combine(runDirectory, "explanations")))
+        private readonly Dictionary<string, (double Sum, long N, long Off, long Hits, long HitN)> predLift = methods.ToDictionary(m => m, _ => (0.0, 0L, 0L, 0L, 0L));
+        private readonly Dictionary<string, (double Sum, long N)[]> trueLift = methods.ToDictionary(m => m, _ => new (double Sum, long N)[classes.Count]);
+        private readonly Dictionary<string, Dictionary<long, bool>> verdicts = methods.ToDictionary(m => m, _ => new Dictionary<long, bool>());
+
+        public void Visit(ExplanationGroup g)
         {
-            return [];
-        }
-        var predLift = methods.ToDictionary(m => m, _ => (Sum: 0.0, N: 0L, Off: 0L, Hits: 0L, HitN: 0L));
-        var trueLift = methods.ToDictionary(m => m, _ => new (double Sum, long N)[classes.Count]);
-        var verdicts = methods.ToDictionary(m => m, _ => new Dictionary<long, bool>());
-        ExplanationsReader.ForEachGroup(runDirectory, ["method", "target", "row", "class", "energy_lift"], g =>
-        {
+            if (methods.Count < 2 || !g.Fields.ContainsKey("energy_lift"))
+            {
+                return;
+            }
             string?[] method = g.Strings("method"), target = g.Strings("target");
             double?[] row = g.Numbers("row"), cls = g.Numbers("class"), lift = g.Numbers("energy_lift"), hit = g.Numbers("pointing_hit");
             for (int i = 0; i < g.Rows; i++)
@@ -44,17 +46,26 @@ public static class MethodComparison
                     trueLift[m][(int)c] = (t.Sum + l, t.N + 1);
                 }
             }
-        });
-        static string Pct(long x, long n) => n == 0 ? "-" : (100.0 * x / n).ToString("F1", CultureInfo.InvariantCulture) + "%";
-        static string F(double sum, long n) => n == 0 ? "-" : (sum / n).ToString("F2", CultureInfo.InvariantCulture);
-        Dictionary<long, bool> reference = verdicts[primary];
-        return methods.Select(m =>
+        }
+
+        /// <summary>One row per method; empty for a single-method run or without explanations.</summary>
+        public IReadOnlyList<MethodRow> Rows()
         {
-            var p = predLift[m];
-            long agree = verdicts[m].Count(kv => reference.TryGetValue(kv.Key, out bool r) && r == kv.Value);
-            long both = verdicts[m].Count(kv => reference.ContainsKey(kv.Key));
-            return new MethodRow(m, F(p.Sum, p.N), Pct(p.Off, p.N), Pct(p.Hits, p.HitN), m == primary ? "(primary)" : Pct(agree, both),
-                trueLift[m].Select(t => F(t.Sum, t.N)).ToList());
-        }).ToList();
+            if (methods.Count < 2)
+            {
+                return [];
+            }
+            static string Pct(long x, long n) => n == 0 ? "-" : (100.0 * x / n).ToString("F1", CultureInfo.InvariantCulture) + "%";
+            static string F(double sum, long n) => n == 0 ? "-" : (sum / n).ToString("F2", CultureInfo.InvariantCulture);
+            Dictionary<long, bool> reference = verdicts[primary];
+            return methods.Select(m =>
+            {
+                var p = predLift[m];
+                long agree = verdicts[m].Count(kv => reference.TryGetValue(kv.Key, out bool r) && r == kv.Value);
+                long both = verdicts[m].Count(kv => reference.ContainsKey(kv.Key));
+                return new MethodRow(m, F(p.Sum, p.N), Pct(p.Off, p.N), Pct(p.Hits, p.HitN), m == primary ? "(primary)" : Pct(agree, both),
+                    trueLift[m].Select(t => F(t.Sum, t.N)).ToList());
+            }).ToList();
+        }
     }
 }

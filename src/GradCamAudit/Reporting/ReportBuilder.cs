@@ -241,6 +241,17 @@ public static class ReportBuilder
             run.WeightsSha256[..12], run.ConfigSha256[..12], Path.GetFileName(run.ManifestPath), $"{run.Timings.TotalSeconds:F1} s",
             run.Timings.TotalSeconds > 0 ? $"{run.Counts.ManifestRows / run.Timings.TotalSeconds:F0} rows/s" : "-", cfg.Audit.OffObjectLiftThreshold,
             cfg.Audit.LabelErrorMinConfidence, cfg.Audit.LabelErrorMinLift);
+        // One pass over explanations/ feeds both the method comparison and the sampled checks.
+        var comparisonPass = new MethodComparison.Pass(methodNames, cfg.ExplainSettings.Primary, classes, cfg.Audit.OffObjectLiftThreshold);
+        var checksPass = new SampledChecksView.Pass(methodNames, cfg.ExplainSettings.Primary, classes);
+        bool explained = Directory.Exists(Path.Combine(runDirectory, "explanations"));
+        ExplanationsReader.ForEachGroup(runDirectory, [], g =>
+        {
+            comparisonPass.Visit(g);
+            checksPass.Visit(g);
+        });
+        IReadOnlyList<MethodRow> methodRows = explained ? comparisonPass.Rows() : [];
+        SampledChecksModel checks = explained ? checksPass.Result() : SampledChecksModel.Empty;
         (IReadOnlyList<GateRow> gates, IReadOnlyList<GateRow> notEvaluated) = GateRows.Read(runDirectory, summary, classes, run, baselineView);
         (IReadOnlyList<MeanMapRow> meanMapRows, string meanMapsNote) = MeanMapView.Build(meanMaps, summary, classes, cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Report.ConfusionMaxClasses);
         (IReadOnlyList<AcknowledgedRow> acknowledgedRows, long resolved) = AcknowledgedView.Build(acknowledged, acknowledgedFindings, day);
@@ -253,9 +264,9 @@ public static class ReportBuilder
                 $"predicted-class energy lift of true class {name}"))).ToList(),
             labelErrors.Select(g => Item(g.Row, "label-error")).ToList(), summary.PossibleLabelErrors,
             gates, baselineView,
-            MethodComparison.Build(runDirectory, cfg.ExplainSettings.Methods, cfg.ExplainSettings.Primary, classes, cfg.Audit.OffObjectLiftThreshold),
+            methodRows,
             NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote,
-            Checks: SampledChecksView.Build(runDirectory, methodNames, cfg.ExplainSettings.Primary, classes),
+            Checks: checks,
             ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150));
     }
 

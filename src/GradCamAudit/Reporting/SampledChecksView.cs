@@ -29,19 +29,21 @@ public static class SampledChecksView
 {
     public const double BarelyChanges = 0.5;
 
-    public static SampledChecksModel Build(string runDirectory, IReadOnlyList<string> methods, string primary, IReadOnlyList<string> classes)
+    /// <summary>The checks' accumulators, fed one row group at a time (so one pass over explanations/ can feed several views).</summary>
+    public sealed class Pass(IReadOnlyList<string> methods, string primary, IReadOnlyList<string> classes)
     {
-        if (!Directory.Exists(Path.Combine(runDirectory, "explanations")))
+        private readonly Dictionary<string, (double Del, double Ins, long N)> faithful = new(StringComparer.Ordinal);
+        private readonly (double Del, double Ins, long N)[] byClass = new (double Del, double Ins, long N)[classes.Count];
+        private readonly Dictionary<(string Method, int Step), (double Sum, long N)> rho = [];
+        private readonly SortedDictionary<int, string> stepNames = [];
+        private readonly HashSet<long> sanityRows = [];
+
+        public void Visit(ExplanationGroup g)
         {
-            return SampledChecksModel.Empty;
-        }
-        var faithful = new Dictionary<string, (double Del, double Ins, long N)>(StringComparer.Ordinal);
-        var byClass = new (double Del, double Ins, long N)[classes.Count];
-        var rho = new Dictionary<(string Method, int Step), (double Sum, long N)>();
-        var stepNames = new SortedDictionary<int, string>();
-        var sanityRows = new HashSet<long>();
-        ExplanationsReader.ForEachGroup(runDirectory, ["method", "target", "row", "class", "deletion_auc", "insertion_auc", "sanity_spearman"], g =>
-        {
+            if (!g.Fields.ContainsKey("deletion_auc") || !g.Fields.ContainsKey("insertion_auc") || !g.Fields.ContainsKey("sanity_spearman"))
+            {
+                return;
+            }
             string?[] method = g.Strings("method"), target = g.Strings("target");
             double?[] row = g.Numbers("row"), cls = g.Numbers("class"), del = g.Numbers("deletion_auc"), ins = g.Numbers("insertion_auc"), spearman = g.Numbers("sanity_spearman");
             for (int i = 0; i < g.Rows; i++)
@@ -75,22 +77,26 @@ public static class SampledChecksView
                     }
                 }
             }
-        });
-        static string F(double sum, long n) => n == 0 ? "-" : (sum / n).ToString("F3", CultureInfo.InvariantCulture);
-        var faithfulRows = methods.Where(faithful.ContainsKey).Select(m => new FaithfulnessRow(m, faithful[m].N, F(faithful[m].Del, faithful[m].N), F(faithful[m].Ins, faithful[m].N))).ToList();
-        var classRows = faithfulRows.Count == 0 ? [] : classes.Select((name, k) => new FaithfulnessClassRow(name, byClass[k].N, F(byClass[k].Del, byClass[k].N), F(byClass[k].Ins, byClass[k].N))).ToList();
-        var callouts = new List<string>();
-        var sanity = methods.Where(m => rho.Keys.Any(k => k.Method == m)).Select(m =>
+        }
+
+        public SampledChecksModel Result()
         {
-            var means = stepNames.Keys.Select(step => rho.TryGetValue((m, step), out var a) ? a : (Sum: 0.0, N: 0L)).ToList();
-            string verdict = "";
-            if (means.Count > 0 && means[0].N > 0 && means[0].Sum / means[0].N >= BarelyChanges)
+            static string F(double sum, long n) => n == 0 ? "-" : (sum / n).ToString("F3", CultureInfo.InvariantCulture);
+            var faithfulRows = methods.Where(faithful.ContainsKey).Select(m => new FaithfulnessRow(m, faithful[m].N, F(faithful[m].Del, faithful[m].N), F(faithful[m].Ins, faithful[m].N))).ToList();
+            var classRows = faithfulRows.Count == 0 ? [] : classes.Select((name, k) => new FaithfulnessClassRow(name, byClass[k].N, F(byClass[k].Del, byClass[k].N), F(byClass[k].Ins, byClass[k].N))).ToList();
+            var callouts = new List<string>();
+            var sanity = methods.Where(m => rho.Keys.Any(k => k.Method == m)).Select(m =>
             {
-                verdict = string.Create(CultureInfo.InvariantCulture, $"{m}: its maps barely change (mean Spearman {means[0].Sum / means[0].N:F2}) when the output layer ({stepNames.Values.First()}) is randomised: they do not show what the model learned there, so do not trust its verdicts in this audit");
-                callouts.Add(verdict);
-            }
-            return new SanityRow(m, means.Select(a => F(a.Sum, a.N)).ToList(), verdict.Length > 0 ? "barely changes" : "changes");
-        }).ToList();
-        return new SampledChecksModel(faithfulRows, classRows, stepNames.Select(kv => $"{kv.Key}: {kv.Value}").ToList(), sanity, callouts, sanityRows.Count);
+                var means = stepNames.Keys.Select(step => rho.TryGetValue((m, step), out var a) ? a : (Sum: 0.0, N: 0L)).ToList();
+                string verdict = "";
+                if (means.Count > 0 && means[0].N > 0 && means[0].Sum / means[0].N >= BarelyChanges)
+                {
+                    verdict = string.Create(CultureInfo.InvariantCulture, $"{m}: its maps barely change (mean Spearman {means[0].Sum / means[0].N:F2}) when the output layer ({stepNames.Values.First()}) is randomised: they do not show what the model learned there, so do not trust its verdicts in this audit");
+                    callouts.Add(verdict);
+                }
+                return new SanityRow(m, means.Select(a => F(a.Sum, a.N)).ToList(), verdict.Length > 0 ? "barely changes" : "changes");
+            }).ToList();
+            return new SampledChecksModel(faithfulRows, classRows, stepNames.Select(kv => $"{kv.Key}: {kv.Value}").ToList(), sanity, callouts, sanityRows.Count);
+        }
     }
 }
