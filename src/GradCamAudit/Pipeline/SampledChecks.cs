@@ -73,7 +73,7 @@ public sealed class SampledChecks : IDisposable
         return result;
     }
 
-    /// <summary>The sanity check of the chosen samples: every method's map at every cascade step, through autograd (the closed form would read stale weights).</summary>
+    /// <summary>The sanity check of the chosen samples: every method's map at every cascade step, through autograd (the closed form was verified against it on the trained weights only).</summary>
     public List<SanityMap> Sanity(Tensor x, Tensor predicted, IReadOnlyDictionary<string, Tensor> predMaps, bool[]? chosen)
     {
         var result = new List<SanityMap>();
