@@ -21,6 +21,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private const int Leading = 5;
     private readonly IReadOnlyList<MaskMetric> metrics;
     private readonly int liftIndex;
+    private readonly bool pointing;
     private readonly IReadOnlyList<string> targets;
     private readonly IReadOnlyList<(string Method, string Target)> combos;
     private readonly Dictionary<string, CamMethod> methods;
@@ -48,6 +49,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         explain ??= ExplainOptions.Default;
         metrics = MetricCatalogue.Select(explain.Metrics);
         liftIndex = metrics.ToList().FindIndex(m => m.Info.Column == "energy_lift");
+        pointing = metrics.Any(m => m is PointingGame);
         targets = CamTargets.Expand(explain.Targets);
         IReadOnlyList<string> gradientMethods = explain.Methods.Where(m => !CamMethods.IsPerturbation(m)).ToArray();
         methods = gradientMethods.ToDictionary(n => n, CamMethods.Create, StringComparer.Ordinal);
@@ -166,10 +168,21 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor y = tensor(labels, [b]).to(dev);
 
         Tensor? w = valid?.to(dev).to_type(ScalarType.Float32);
+        // The pointing game's tolerance region, from the decoded masks on the host (shared by every map of the batch).
+        Tensor? near = null;
+        if (pointing)
+        {
+            Tensor nearHost = empty([b, height, width], ScalarType.Byte);
+            for (int i = 0; i < b; i++)
+            {
+                MaskNeighbourhood.Near(batch.Samples[i].Mask, height, width, settings.PointingTolerancePx, nearHost.bytes.Slice(i * hw, hw));
+            }
+            near = nearHost.to(dev).to_type(ScalarType.Float32);
+        }
         // One hash per sample serves every sampled check (they share explain.seed).
         ulong[] hashes = perturbationSelector == null && checks == null ? [] : batch.Samples.Select(d => SampleSelector.Hash(seed, d.Entry.Source.SampleId)).ToArray();
         bool[]? perturb = perturbationSelector == null ? null : hashes.Select(perturbationSelector.TakesHash).ToArray();
-        StepResult step = Step(x, m, y, w, perturb, checks?.FaithfulnessSamples(hashes), checks?.SanitySamples(hashes));
+        StepResult step = Step(x, m, y, w, perturb, checks?.FaithfulnessSamples(hashes), checks?.SanitySamples(hashes), near);
         (double[] s, float[] mapData, int ch, int cw) = (step.Scalars, step.Maps, step.CamHeight, step.CamWidth);
 
         var rows = new List<ResultRow>(b);
@@ -270,9 +283,11 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     /// (method, target) from them, upsampled and scored by the enabled metrics; brings back the per-sample scalars
     /// (B × (5 + combos × metrics): predicted class, confidence, true-class probability, mask fraction, primary map all
     /// zero, then the metrics of each (method, target), the primary method's predicted and true class first), the
-    /// raw maps (B × combos × h·w) and the target classes (B × targets): three host transfers per batch.
+    /// raw maps (B × combos × h·w) and the target classes (B × targets): three host transfers per batch. <c>near</c> is
+    /// the masks' pointing-game tolerance region (<see cref="MaskMetrics.Near"/>), made from the masks when the pointing
+    /// game is enabled and it is not given.
     /// </summary>
-    public StepResult Step(Tensor x, Tensor masks, Tensor labels, Tensor? valid = null, bool[]? perturb = null, bool[]? faithful = null, bool[]? sane = null)
+    public StepResult Step(Tensor x, Tensor masks, Tensor labels, Tensor? valid = null, bool[]? perturb = null, bool[]? faithful = null, bool[]? sane = null, Tensor? near = null)
     {
         using var scope = NewDisposeScope();
         EngineOutput o = explainer.Run(x, labels, targets, classes);
@@ -280,12 +295,22 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor conf = probs.gather(1, o.Predicted.unsqueeze(1)).squeeze(1);
         Tensor trueProb = probs.gather(1, labels.unsqueeze(1)).squeeze(1);
         Tensor[] maps = combos.Select(c => o.Maps(methods[c.Method], c.Target)).ToArray();
-        MetricContext[] contexts = maps.Select(map => new MetricContext(GradCam.Upsample(map, height, width), masks, map, metricSettings, valid)).ToArray();
-        Tensor[] columns =
-        [
-            o.Predicted, conf, trueProb, valid is null ? masks.mean([1, 2]) : contexts[0].Fraction, contexts[0].Total.le(0),
-            .. contexts.SelectMany(c => metrics.Select(m => m.Evaluate(c))),
-        ];
+        near ??= pointing ? MaskMetrics.Near(masks, settings.PointingTolerancePx) : null;
+        Tensor maskBytes = masks.gt(0).to_type(ScalarType.Byte).contiguous(); // shared by the maps' host kernels
+        var columns = new List<Tensor> { o.Predicted, conf, trueProb };
+        for (int c = 0; c < maps.Length; c++)
+        {
+            // Each map's full-resolution temporaries are freed before the next map's are made, so a batch reuses the
+            // same warm memory ten times instead of holding (and page-faulting in) ten maps' worth.
+            using var mapScope = NewDisposeScope();
+            var context = new MetricContext(GradCam.Upsample(maps[c], height, width), masks, maps[c], metricSettings, valid, near, maskBytes);
+            if (c == 0)
+            {
+                columns.Add((valid is null ? masks.mean([1, 2]) : context.Fraction).MoveToOuterDisposeScope());
+                columns.Add(context.Total.le(0).MoveToOuterDisposeScope());
+            }
+            columns.AddRange(metrics.Select(m => m.Evaluate(context).MoveToOuterDisposeScope()).ToArray());
+        }
         Tensor scalars = stack(columns.Select(t => t.to_type(ScalarType.Float64)).ToArray(), 1).cpu();
         Tensor allMaps = stack(maps, 1).to_type(ScalarType.Float32).contiguous().cpu();
         Tensor targetClasses = stack(targets.Select(t => o.Targets[t].Classes).ToArray(), 1).cpu();

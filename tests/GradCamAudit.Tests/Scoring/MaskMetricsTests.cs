@@ -73,16 +73,78 @@ public sealed class MaskMetricsTests
     }
 
     [Fact]
-    public void TopRegion_BreaksTiesByLowestIndex_Deterministically()
+    public void TopOverlap_BreaksTiesByLowestIndex_Deterministically()
     {
-        // k = 3 of [1, 2, 5, 2, 2, 0]: the 5, then the first two of the three tied 2s.
-        using Tensor flat = tensor(new float[] { 1, 2, 5, 2, 2, 0, 7, 7, 7, 7, 7, 7 }, [2, 6]);
-        float[] top = MaskMetrics.TopRegion(flat, 3).data<float>().ToArray();
-        Assert.Equal([0f, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0, 0], top);
+        // k = 3 of [1, 2, 5 / 2, 2, 0] (2x3): the 5, then the first two of the three tied 2s (indices 1 and 3).
+        using var scope = NewDisposeScope();
+        Tensor maps = tensor(new float[] { 1, 2, 5, 2, 2, 0, 7, 7, 7, 7, 7, 7 }, [2, 2, 3]);
+        Tensor ties = tensor(new float[] { 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1 }, [2, 2, 3]); // the 2 at index 4 is not taken
+        Assert.Equal([1.0, 0.0], MaskMetrics.TopOverlap(maps, ties, 3).data<double>().ToArray());
+        Tensor first = tensor(new float[] { 0, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0 }, [2, 2, 3]);
+        Assert.Equal([2.0, 3.0], MaskMetrics.TopOverlap(maps, first, 3).data<double>().ToArray());
 
         // A constant 4x4 map with q = 0.25: iou_top takes the first row, so a first-row mask scores exactly 1.
         MetricTensors m = MaskMetrics.Score(Batch(Enumerable.Repeat(3f, 16).ToArray()), Batch(Mask((0, 0), (0, 1), (0, 2), (0, 3))), new MetricSettings(1, 0.25));
         Assert.Equal(1f, m.IouTop.data<float>()[0], 6);
+    }
+
+    [Fact]
+    public void TopRegionKernel_RefusesNegativeAndNaNMaps_AndTheTensorPathTakesOver()
+    {
+        float[] map = [3, -1, 2, 5];
+        byte[] mask = [1, 0, 1, 0];
+        Assert.Null(TopRegionKernel.Overlap(map, mask, 2));
+        Assert.Null(TopRegionKernel.Overlap([3, float.NaN, 2, 5], mask, 2));
+        Assert.Equal(1, TopRegionKernel.Overlap([3, 0, 2, 5], mask, 2)); // {5, 3}: one in the mask
+        using var scope = NewDisposeScope();
+        // Through the tensor entry point a refused map still gets its count (the tensor path): {5, 3} -> 1.
+        Assert.Equal(1.0, MaskMetrics.TopOverlap(tensor(map, [1, 2, 2]), tensor(mask, [1, 2, 2]), 2).data<double>()[0]);
+        Assert.Equal(1.0, MaskMetrics.TopOverlap(tensor(map, [1, 2, 2]), tensor(new float[] { 1, 0, 1, 0 }, [1, 2, 2]), 2).data<double>()[0]);
+    }
+
+    /// <summary>Reference: order the pixels by value (descending) then index (ascending), take k, count those in the mask.</summary>
+    private static double BruteTopOverlap(float[] map, float[] mask, int k) =>
+        map.Select((v, i) => (v, i)).OrderByDescending(p => p.v).ThenBy(p => p.i).Take(k).Count(p => mask[p.i] > 0);
+
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(7, true)]
+    [InlineData(100, true)]
+    [InlineData(311, true)]
+    [InlineData(600, true)]
+    [InlineData(1, false)]
+    [InlineData(7, false)]
+    [InlineData(100, false)]
+    [InlineData(311, false)]
+    [InlineData(600, false)]
+    public void TopOverlap_EqualsSortingByValueThenIndex(int k, bool hostKernel)
+    {
+        // Quantised maps (many ties at every level, ties spanning rows), sparse maps (a plateau of zeros, some −0),
+        // smooth ones, and values that share their top bits (the radix selection's later levels decide).
+        using var scope = NewDisposeScope();
+        manual_seed(11);
+        Tensor sparse = rand(6, 20, 30).gt(0.9).to_type(ScalarType.Float32);
+        sparse[0, 0..10, ..] = full(1, -0.0f);
+        Tensor maps = cat([rand(6, 20, 30).mul(5).floor(), sparse, rand(4, 20, 30), rand(2, 20, 30).mul(1e-6f).add(1000f)], 0);
+        Tensor masks = rand(18, 20, 30).gt(0.6).to_type(ScalarType.Float32);
+        double[] actual = MaskMetrics.TopOverlap(maps, masks, k, hostKernel).data<double>().ToArray();
+        float[] m = maps.data<float>().ToArray(), mk = masks.data<float>().ToArray();
+        for (int i = 0; i < 18; i++)
+        {
+            Assert.Equal(BruteTopOverlap(m[(i * 600)..((i + 1) * 600)], mk[(i * 600)..((i + 1) * 600)], k), actual[i]);
+        }
+        // The host kernel itself (not a fallback) gives each count.
+        for (int i = 0; i < 18; i++)
+        {
+            Assert.Equal((long)BruteTopOverlap(m[(i * 600)..((i + 1) * 600)], mk[(i * 600)..((i + 1) * 600)], k), TopRegionKernel.Overlap(m.AsSpan(i * 600, 600), mk[(i * 600)..((i + 1) * 600)].Select(v => v > 0 ? (byte)1 : (byte)0).ToArray(), k));
+        }
+        // Per-map k (the void path): the same rule.
+        int[] ks = Enumerable.Range(0, 18).Select(i => 1 + ((i * 37 + k) % 600)).ToArray();
+        double[] perMap = MaskMetrics.TopOverlap(maps, masks, tensor(ks.Select(v => (long)v).ToArray())).data<double>().ToArray();
+        for (int i = 0; i < 18; i++)
+        {
+            Assert.Equal(BruteTopOverlap(m[(i * 600)..((i + 1) * 600)], mk[(i * 600)..((i + 1) * 600)], ks[i]), perMap[i]);
+        }
     }
 
     [Fact]
@@ -97,16 +159,15 @@ public sealed class MaskMetricsTests
     }
 
     [Fact]
-    public void Dilate_IsADisk()
+    public void Near_IsADisk()
     {
-        using var scope = NewDisposeScope();
-        var big = new float[49];
+        var big = new byte[49];
         big[(3 * 7) + 3] = 1;
-        Tensor d = MaskMetrics.Dilate(tensor(big, [1, 7, 7]), 2.0);
-        bool[] v = d.data<bool>().ToArray();
-        Assert.Equal(13, v.Count(b => b)); // offsets with dx^2+dy^2 <= 4: 1 + 4 + 4 + 4
-        Assert.False(v[(1 * 7) + 1]); // (−2,−2) is 2.83 away
-        Assert.True(v[(1 * 7) + 3]);
+        var v = new byte[49];
+        MaskNeighbourhood.Near(big, 7, 7, 2.0, v);
+        Assert.Equal(13, v.Count(b => b == 1)); // offsets with dx^2+dy^2 <= 4: 1 + 4 + 4 + 4
+        Assert.Equal(0, v[(1 * 7) + 1]); // (−2,−2) is 2.83 away
+        Assert.Equal(1, v[(1 * 7) + 3]);
     }
 
     /// <summary>Reference dilation: a dense disk convolution, the obvious (slow) implementation.</summary>
@@ -127,16 +188,23 @@ public sealed class MaskMetricsTests
     }
 
     [Theory]
+    [InlineData(0.5)]
     [InlineData(1.0)]
     [InlineData(2.5)]
     [InlineData(4.0)]
+    [InlineData(5.0)]
     [InlineData(7.3)]
-    public void Dilate_EqualsDenseDiskConvolution(double radius)
+    [InlineData(40.0)]
+    public void Near_EqualsDenseDiskConvolution(double radius)
     {
+        // Scattered pixels, and blocks touching the borders (clipped intervals).
         using var scope = NewDisposeScope();
         manual_seed(3);
         Tensor masks = rand(3, 23, 31).gt(0.97).to_type(ScalarType.Float32);
-        Assert.True(MaskMetrics.Dilate(masks, radius).eq(BruteDilate(masks, radius)).all().item<bool>());
+        masks[1, 0..5, 25..31] = ones(1);
+        masks[2, 18..23, 0..4] = ones(1);
+        Tensor expected = radius < 1 ? masks.gt(0.5) : BruteDilate(masks, radius);
+        Assert.True(MaskMetrics.Near(masks, radius).gt(0.5).eq(expected).all().item<bool>());
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public abstract class MaskMetric
 /// over the valid pixels only (the map's mass, the image area, the top-q region, the peak, the ranks); the mask must
 /// already be 0 there. Without it every expression is the unweighted one, so results stay bit-identical.
 /// </summary>
-public sealed class MetricContext(Tensor cams, Tensor masks, Tensor rawMaps, MetricSettings settings, Tensor? valid = null)
+public sealed class MetricContext(Tensor cams, Tensor masks, Tensor rawMaps, MetricSettings settings, Tensor? valid = null, Tensor? near = null, Tensor? maskBytes = null)
 {
     private Tensor? total;
     private Tensor? maskSum;
@@ -45,6 +45,12 @@ public sealed class MetricContext(Tensor cams, Tensor masks, Tensor rawMaps, Met
     public Tensor RankCams => valid is null ? cams : ranked ??= where(valid.gt(0), cams, full_like(cams, -1.0));
 
     public Tensor Masks => masks;
+
+    /// <summary>The pixels within the pointing tolerance of the mask (B,H,W of 0/1).</summary>
+    public Tensor Near => near ??= MaskMetrics.Near(masks, settings.PointingTolerancePx);
+
+    /// <summary>The masks as contiguous bytes (B,H,W of 0/1), for the host kernels.</summary>
+    public Tensor MaskBytes => maskBytes ??= masks.gt(0).to_type(ScalarType.Byte).contiguous();
 
     public Tensor RawMaps => rawMaps;
 

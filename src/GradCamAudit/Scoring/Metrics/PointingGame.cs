@@ -11,7 +11,7 @@ public sealed class PointingGame : MaskMetric
 {
     public override MetricInfo Info { get; } = new("pointing game", "pointing_hit", true, true, "Zhang et al. 2016");
 
-    public override Tensor Evaluate(MetricContext c) => Where(c.Valid, MaskMetrics.PointingHit(c.Cams, c.Masks, c.Settings.PointingTolerancePx));
+    public override Tensor Evaluate(MetricContext c) => Where(c.Valid, MaskMetrics.PointingHit(c.Cams, c.Near));
 }
 
 /// <summary>
@@ -25,11 +25,10 @@ public sealed class IouTop : MaskMetric
 
     public override Tensor Evaluate(MetricContext c)
     {
-        Tensor top = c.Valid01 is null
-            ? MaskMetrics.TopRegion(c.Cams.flatten(1), c.TopCountOf(c.Pixels))
-            : MaskMetrics.TopRegion(c.RankCams.flatten(1), c.TopCount);
-        Tensor mask = c.Masks.flatten(1);
-        Tensor intersection = (top * mask).sum(1);
-        return Where(c.Valid, intersection / (top.sum(1) + mask.sum(1) - intersection).clamp_min(1e-30));
+        // The region holds exactly k pixels, so only its overlap with the mask needs counting.
+        Tensor intersection = c.Valid01 is null
+            ? MaskMetrics.TopOverlap(c.Cams, c.MaskBytes, c.TopCountOf(c.Pixels))
+            : MaskMetrics.TopOverlap(c.RankCams, c.Masks, c.TopCount);
+        return Where(c.Valid, intersection / (c.TopCount + c.MaskSum.to_type(ScalarType.Float64) - intersection).clamp_min(1e-30));
     }
 }
