@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using GradCamAudit.Modeling;
 using static TorchSharp.torch;
 
@@ -124,17 +125,45 @@ public sealed class GradCamExplainer : IDisposable
 
     /// <summary>
     /// The logits (n,C) when the target layer's output is replaced by <paramref name="activations"/> (n,K,h,w): the
-    /// layers after the target run on them. <paramref name="sample"/> (1,3,H,W), broadcast to n, feeds the layers
-    /// before the target (their output is discarded), so any architecture works, at the cost of running them.
+    /// layers after the target run on them. The layers before the target run once, on <paramref name="sample"/>
+    /// (1,3,H,W) alone: the hook hands the n copies on, and whatever after the target still reads an earlier output
+    /// (a residual inside the target's block) broadcasts its batch of 1 against the n copies, the same values for every
+    /// copy. Where an architecture cannot broadcast there (a concatenation with an earlier feature map) or the logits
+    /// come back without one row per copy, the sample is repeated n times instead (any architecture, at the cost of
+    /// running the layers before the target on every copy).
     /// </summary>
     public Tensor ForwardFromTarget(Tensor sample, Tensor activations)
+    {
+        long n = activations.shape[0];
+        if (!repeatPrefix)
+        {
+            try
+            {
+                Tensor logits = CallWithTarget(sample, activations);
+                if (logits.dim() == 2 && logits.shape[0] == n)
+                {
+                    return logits;
+                }
+            }
+            catch (ExternalException)
+            {
+                // A shape the batch of 1 cannot broadcast to: repeat the sample from now on.
+            }
+            repeatPrefix = true;
+        }
+        return CallWithTarget(sample.expand(n, -1, -1, -1), activations);
+    }
+
+    private bool repeatPrefix;
+
+    private Tensor CallWithTarget(Tensor input, Tensor activations)
     {
         var hook = model.Target.register_forward_hook((_, _, _) => activations);
         try
         {
             using (inference_mode())
             {
-                return model.Network.call(sample.expand(activations.shape[0], -1, -1, -1));
+                return model.Network.call(input);
             }
         }
         finally

@@ -21,6 +21,7 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
     public bool Settled { get; private set; } = true;
 
     private volatile bool abandoned;
+    private ScoringThread? scoringThread;
 
     public async Task RunAsync(IEnumerable<ManifestEntry> entries, CancellationToken ct)
     {
@@ -50,6 +51,8 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
             }
         });
 
+        using var scoring = new ScoringThread();
+        scoringThread = scoring;
         Task all = Task.WhenAll(
             Stage("decode", t => ProduceAsync(entries, decoded.Writer, t)),
             Stage("compute", t => ComputeAsync(decoded.Reader, scored.Writer, t)),
@@ -165,12 +168,13 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
     }
 
     /// <summary>
-    /// Scores one batch under the per-batch watchdog (<c>audit.batchTimeoutSeconds</c>): a native call cannot be
-    /// cancelled, so a batch that stalls past the limit fails the run (everything committed stays, for --resume).
+    /// Scores one batch on the run's <see cref="ScoringThread"/> under the per-batch watchdog
+    /// (<c>audit.batchTimeoutSeconds</c>): a native call cannot be cancelled, so a batch that stalls past the limit
+    /// fails the run (everything committed stays, for --resume).
     /// </summary>
     private async Task<ScoredBatch> ScoreWithWatchdogAsync(DecodedBatch batch, CancellationToken ct)
     {
-        Task<ScoredBatch> work = Task.Factory.StartNew(() => scorer.Score(batch), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        Task<ScoredBatch> work = (scoringThread ?? throw new InvalidOperationException("no scoring thread outside RunAsync")).Run(() => scorer.Score(batch));
         Task finished = await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(settings.BatchTimeoutSeconds), ct)).ConfigureAwait(false);
         if (finished != work)
         {

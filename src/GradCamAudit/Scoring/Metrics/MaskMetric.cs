@@ -27,7 +27,10 @@ public abstract class MaskMetric
 /// 0/1, and <see cref="RawMaps"/> (B,h,w), the target-layer maps before upsampling. An optional validity weight
 /// (B,H,W) of 0/1 marks void pixels (VOC's 255, ignored COCO crowd regions) with 0: every metric is then computed
 /// over the valid pixels only (the map's mass, the image area, the top-q region, the peak, the ranks); the mask must
-/// already be 0 there. Without it every expression is the unweighted one, so results stay bit-identical.
+/// already be 0 there. Without it every expression is the unweighted one, so results stay bit-identical. What the
+/// metrics derive from the masks alone (<c>near</c>, the pointing game's tolerance region; <c>maskBytes</c>, the masks
+/// as bytes for the host kernels) may be made once per batch by the caller and shared by every map's context;
+/// otherwise each context makes its own on first use.
 /// </summary>
 public sealed class MetricContext(Tensor cams, Tensor masks, Tensor rawMaps, MetricSettings settings, Tensor? valid = null, Tensor? near = null, Tensor? maskBytes = null)
 {
