@@ -192,10 +192,11 @@ public static class Commands
         var e2eBatch = new Option<int>("--e2e-batch") { Description = "Batch size of the end-to-end audits.", DefaultValueFactory = _ => 16 };
         var work = new Option<string?>("--work") { Description = "Work folder for synthetic data (default: a temp folder)." };
         var checks = new Option<string>("--sampled-checks") { Description = "Sampled checks (perturbation methods, faithfulness, sanity) as model:size, comma-separated (\"none\": skip).", DefaultValueFactory = _ => "none" };
+        var perMethod = new Option<string>("--per-method") { Description = "Each gradient method alone against inference, as model:batch, comma-separated (\"none\": skip).", DefaultValueFactory = _ => "none" };
         var checkImages = new Option<int>("--sampled-images") { Description = "Images timed per sampled check (median reported).", DefaultValueFactory = _ => 3 };
         var bench = new Command("bench", "Measure plain inference, the audit step and the hook + full backward baseline; optionally whole audits.")
         {
-            models, batches, size, rounds, e2eSamples, e2eModels, e2eBatch, work, checks, checkImages,
+            models, batches, size, rounds, e2eSamples, e2eModels, e2eBatch, work, checks, checkImages, perMethod,
         };
         bench.SetAction((pr, ct) => Guard(pr, async log =>
         {
@@ -209,6 +210,12 @@ public static class Commands
             {
                 var steps = GradCamAudit.Benchmarks.StepBenchmark.Run(names, Ints(pr.GetValue(batches)!), pr.GetValue(size), pr.GetValue(rounds), device, Log).ToList();
                 Console.WriteLine(GradCamAudit.Benchmarks.StepBenchmark.Table(steps));
+            }
+            var methodConfigurations = pr.GetValue(perMethod)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Where(m => m != "none")
+                .Select(m => (m.Split(':')[0], int.Parse(m.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture))).ToList();
+            if (methodConfigurations.Count > 0)
+            {
+                Console.WriteLine(GradCamAudit.Benchmarks.MethodBenchmark.Table(GradCamAudit.Benchmarks.MethodBenchmark.Run(methodConfigurations, pr.GetValue(size), pr.GetValue(rounds), device, Log).ToList()));
             }
             var checkModels = pr.GetValue(checks)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Where(m => m != "none")
                 .Select(m => (m.Split(':')[0], int.Parse(m.Split(':')[1], System.Globalization.CultureInfo.InvariantCulture))).ToList();

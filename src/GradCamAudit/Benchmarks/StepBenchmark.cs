@@ -30,14 +30,8 @@ public static class StepBenchmark
         Torch.Initialise();
         foreach (string name in models)
         {
-            manual_seed(42);
-            ArchitectureSpec spec = Architectures.Get(name);
-            int inputSize = name == "demo-cnn" ? Math.Min(size, 64) : size;
-            var network = spec.Build(4);
-            var target = LoadedModel.ResolveTarget(network, spec.DefaultTarget);
-            using LoadedModel model = LoadedModel.FromModule(network, target, spec.DefaultTarget, device, LoadedModel.HeadWeightFor(spec, network, spec.DefaultTarget));
-            var modelOptions = new ModelOptions(name, "", "auto", null, 4, inputSize, inputSize, spec.DefaultTarget, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], PreprocessOptions.Default);
-            var settings = new AuditSettings(1, "cpu", 1, 1, 1.0, 15, 0.15, 1000, Environment.ProcessorCount, ImageDecoder.DefaultMaxImagePixels, 1800);
+            (LoadedModel model, ModelOptions modelOptions, AuditSettings settings, int inputSize) = Setup(name, size, device);
+            using var owned = model;
             using var scorer = new BatchScorer(model, modelOptions, settings, ["a", "b", "c", "d"]);
             (int ch, int cw) = scorer.Probe();
             bool hasClosed = scorer.ClosedFormAvailable;
@@ -94,6 +88,27 @@ public static class StepBenchmark
         }
     }
 
+    /// <summary>A seeded random-weight model of 4 classes at its default target, with the benchmark's options (15 px tolerance, q = 0.15).</summary>
+    internal static (LoadedModel Model, ModelOptions Options, AuditSettings Settings, int InputSize) Setup(string name, int size, Device device)
+    {
+        manual_seed(42);
+        ArchitectureSpec spec = Architectures.Get(name);
+        int inputSize = name == "demo-cnn" ? Math.Min(size, 64) : size;
+        var network = spec.Build(4);
+        var target = LoadedModel.ResolveTarget(network, spec.DefaultTarget);
+        LoadedModel model = LoadedModel.FromModule(network, target, spec.DefaultTarget, device, LoadedModel.HeadWeightFor(spec, network, spec.DefaultTarget));
+        var modelOptions = new ModelOptions(name, "", "auto", null, 4, inputSize, inputSize, spec.DefaultTarget, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], PreprocessOptions.Default);
+        var settings = new AuditSettings(1, "cpu", 1, 1, 1.0, 15, 0.15, 1000, Environment.ProcessorCount, ImageDecoder.DefaultMaxImagePixels, 1800);
+        return (model, modelOptions, settings, inputSize);
+    }
+
+    /// <summary>Median of the values.</summary>
+    internal static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
     public static string Table(IEnumerable<StepResult> results)
     {
         var sb = new StringBuilder();
@@ -108,9 +123,4 @@ public static class StepBenchmark
         return sb.ToString();
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
 }
