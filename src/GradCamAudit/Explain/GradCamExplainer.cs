@@ -145,7 +145,7 @@ public sealed class GradCamExplainer : IDisposable
                     return logits;
                 }
             }
-            catch (ExternalException)
+            catch (Exception ex) when (ex is ExternalException or ArgumentException or InvalidOperationException)
             {
                 // A shape the batch of 1 cannot broadcast to: repeat the sample from now on.
             }
