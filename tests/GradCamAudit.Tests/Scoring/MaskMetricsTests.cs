@@ -102,6 +102,31 @@ public sealed class MaskMetricsTests
         Assert.Equal(1.0, MaskMetrics.TopOverlap(tensor(map, [1, 2, 2]), tensor(new float[] { 1, 0, 1, 0 }, [1, 2, 2]), 2).data<double>()[0]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(50)]
+    [InlineData(960)]
+    [InlineData(3000)]
+    [InlineData(6400)]
+    public void TopRegionKernel_OnAuditSizedMaps_EqualsSorting(int k)
+    {
+        // 64x100 maps: upsampled smooth maps (the audit's kind, with clamped border plateaus), quantised ones (ties
+        // everywhere), sparse ones (a zero plateau) and a constant one.
+        using var scope = NewDisposeScope();
+        manual_seed(17);
+        Tensor smooth = GradCamAudit.Explain.GradCam.Upsample(nn.functional.relu(randn(4, 7, 7)), 64, 100);
+        Tensor maps = cat([smooth, rand(2, 64, 100).mul(5).floor(), rand(2, 64, 100).gt(0.95).to_type(ScalarType.Float32), full(1, 64, 100, 2f)], 0);
+        byte[] masks = rand(9, 64, 100).gt(0.5).to_type(ScalarType.Byte).data<byte>().ToArray();
+        float[] m = maps.contiguous().data<float>().ToArray();
+        const int n = 6400;
+        for (int i = 0; i < 9; i++)
+        {
+            float[] map = m[(i * n)..((i + 1) * n)];
+            byte[] mask = masks[(i * n)..((i + 1) * n)];
+            Assert.Equal((long)BruteTopOverlap(map, mask.Select(v => (float)v).ToArray(), k), TopRegionKernel.Overlap(map, mask, k));
+        }
+    }
+
     /// <summary>Reference: order the pixels by value (descending) then index (ascending), take k, count those in the mask.</summary>
     private static double BruteTopOverlap(float[] map, float[] mask, int k) =>
         map.Select((v, i) => (v, i)).OrderByDescending(p => p.v).ThenBy(p => p.i).Take(k).Count(p => mask[p.i] > 0);
