@@ -22,6 +22,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private readonly IReadOnlyList<MaskMetric> metrics;
     private readonly int liftIndex;
     private readonly bool pointing;
+    private readonly bool topRegion;
     private readonly IReadOnlyList<string> targets;
     private readonly IReadOnlyList<(string Method, string Target)> combos;
     private readonly Dictionary<string, CamMethod> methods;
@@ -50,6 +51,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         metrics = MetricCatalogue.Select(explain.Metrics);
         liftIndex = metrics.ToList().FindIndex(m => m.Info.Column == "energy_lift");
         pointing = metrics.Any(m => m is PointingGame);
+        topRegion = metrics.Any(m => m is IouTop);
         targets = CamTargets.Expand(explain.Targets);
         IReadOnlyList<string> gradientMethods = explain.Methods.Where(m => !CamMethods.IsPerturbation(m)).ToArray();
         methods = gradientMethods.ToDictionary(n => n, CamMethods.Create, StringComparer.Ordinal);
@@ -169,16 +171,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
 
         Tensor? w = valid?.to(dev).to_type(ScalarType.Float32);
         // The pointing game's tolerance region, from the decoded masks on the host (shared by every map of the batch).
-        Tensor? near = null;
-        if (pointing)
-        {
-            Tensor nearHost = empty([b, height, width], ScalarType.Byte);
-            for (int i = 0; i < b; i++)
-            {
-                MaskNeighbourhood.Near(batch.Samples[i].Mask, height, width, settings.PointingTolerancePx, nearHost.bytes.Slice(i * hw, hw));
-            }
-            near = nearHost.to(dev).to_type(ScalarType.Float32);
-        }
+        Tensor? near = pointing ? MaskMetrics.Near(masks, settings.PointingTolerancePx, dev) : null;
         // One hash per sample serves every sampled check (they share explain.seed).
         ulong[] hashes = perturbationSelector == null && checks == null ? [] : batch.Samples.Select(d => SampleSelector.Hash(seed, d.Entry.Source.SampleId)).ToArray();
         bool[]? perturb = perturbationSelector == null ? null : hashes.Select(perturbationSelector.TakesHash).ToArray();
@@ -296,7 +289,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         Tensor trueProb = probs.gather(1, labels.unsqueeze(1)).squeeze(1);
         Tensor[] maps = combos.Select(c => o.Maps(methods[c.Method], c.Target)).ToArray();
         near ??= pointing ? MaskMetrics.Near(masks, settings.PointingTolerancePx) : null;
-        Tensor maskBytes = masks.gt(0).to_type(ScalarType.Byte).contiguous(); // shared by the maps' host kernels
+        Tensor? maskBytes = topRegion ? masks.gt(0).to_type(ScalarType.Byte).contiguous() : null; // shared by the maps' host kernels
         var columns = new List<Tensor> { o.Predicted, conf, trueProb };
         for (int c = 0; c < maps.Length; c++)
         {

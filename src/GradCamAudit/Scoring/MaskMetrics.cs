@@ -128,11 +128,11 @@ public static class MaskMetrics
     }
 
     /// <summary>
-    /// The pointing game's tolerance region of each mask (B,H,W → B,H,W of 0/1 float32 on the masks' device): the pixels
-    /// within Euclidean distance <paramref name="radius"/> of the mask, computed on the host (<see cref="MaskNeighbourhood"/>).
-    /// Masks decoded on the host should go through <see cref="MaskNeighbourhood.Near"/> before upload instead.
+    /// The pointing game's tolerance region of each mask (B,H,W → B,H,W of 0/1 float32 on <paramref name="device"/>,
+    /// default the masks' own): the pixels within Euclidean distance <paramref name="radius"/> of the mask, computed on
+    /// the host (<see cref="MaskNeighbourhood"/>). Masks decoded on the host are passed as they are, before upload.
     /// </summary>
-    public static Tensor Near(Tensor masks, double radius)
+    public static Tensor Near(Tensor masks, double radius, Device? device = null)
     {
         using var scope = NewDisposeScope();
         int b = (int)masks.shape[0], h = (int)masks.shape[1], w = (int)masks.shape[2];
@@ -142,7 +142,7 @@ public static class MaskMetrics
         {
             MaskNeighbourhood.Near(host.bytes.Slice(i * h * w, h * w), h, w, radius, near.bytes.Slice(i * h * w, h * w));
         }
-        return near.to(masks.device).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+        return near.to(device ?? masks.device).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -7,25 +7,11 @@ namespace GradCamAudit.Tests.Scoring;
 [Collection(TorchCollection.Name)]
 public sealed class MaskMetricsTests
 {
-    private static readonly float[] Cam =
-    [
-        0, 0, 0, 0,
-        0, 4, 2, 0,
-        0, 2, 1, 0,
-        0, 0, 0, 1,
-    ];
+    private static readonly float[] Cam = TinyMaps.Cam;
 
     private static Tensor Batch(params float[][] maps) => tensor(maps.SelectMany(m => m).ToArray(), [maps.Length, 4, 4]);
 
-    private static float[] Mask(params (int Y, int X)[] pixels)
-    {
-        var m = new float[16];
-        foreach (var (y, x) in pixels)
-        {
-            m[(y * 4) + x] = 1;
-        }
-        return m;
-    }
+    private static float[] Mask(params (int Y, int X)[] pixels) => TinyMaps.Plane(pixels);
 
     [Fact]
     public void Score_HandComputedSamples()
