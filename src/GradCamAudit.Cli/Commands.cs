@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using GradCamAudit.Demo;
 using GradCamAudit.Options;
 using GradCamAudit.Pipeline;
@@ -29,6 +30,7 @@ public static class Commands
         root.Options.Add(Verbose);
         root.Options.Add(Quiet);
         root.Options.Add(LogFormat);
+        root.Options.Add(FailOnInconclusive);
 
         var config = new Option<string>("--config") { Description = "Audit config (JSON).", Required = true };
         var output = new Option<string?>("--output") { Description = "Output folder (default: output.directory from the config)." };
@@ -70,7 +72,8 @@ public static class Commands
                     .ConfigureAwait(false)).ConfigureAwait(false);
             if (baselineDir != null || options.GatesSettings.Any)
             {
-                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log, history), pr.GetValue(auditFailOnWarn), pr.GetValue(auditFailIfNotEvaluated));
+                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log, history, TemplatesFolder(pr.GetValue(auditTemplates))),
+                    pr.GetValue(auditFailOnWarn), pr.GetValue(auditFailIfNotEvaluated), pr.GetValue(FailOnInconclusive));
             }
         }));
 
@@ -78,11 +81,12 @@ public static class Commands
         var current = new Option<string>("--current") { Description = "The later run folder (comparison files are written into it).", Required = true };
         var failOnWarn = new Option<bool>("--fail-on-warn") { Description = "Exit 3 also when a gate of severity warn is beyond its limit." };
         var failIfNotEvaluated = new Option<bool>("--fail-if-not-evaluated") { Description = "Exit 3 also when a gate could not be evaluated." };
-        var compare = new Command("compare", "Compare two run folders night over night and evaluate the current run's gates (exit 3 when one fails).") { baseline, current, failOnWarn, failIfNotEvaluated };
+        var compareTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
+        var compare = new Command("compare", "Compare two run folders night over night and evaluate the current run's gates (exit 3 when one fails).") { baseline, current, failOnWarn, failIfNotEvaluated, compareTemplates };
         compare.SetAction((pr, ct) => Guard(pr, log =>
         {
-            Gate(GradCamAudit.Gates.RunComparer.Run(RunFolderOption(pr.GetValue(current), "--current")!, RunFolderOption(pr.GetValue(baseline), "--baseline"), log),
-                pr.GetValue(failOnWarn), pr.GetValue(failIfNotEvaluated));
+            Gate(GradCamAudit.Gates.RunComparer.Run(RunFolderOption(pr.GetValue(current), "--current")!, RunFolderOption(pr.GetValue(baseline), "--baseline"), log, null, TemplatesFolder(pr.GetValue(compareTemplates))),
+                pr.GetValue(failOnWarn), pr.GetValue(failIfNotEvaluated), pr.GetValue(FailOnInconclusive));
         }));
         root.Subcommands.Add(compare);
 
@@ -127,7 +131,7 @@ public static class Commands
             AuditOptions options = ConfigLoader.Load(pr.GetValue(validateConfig)!, null, pr.GetValue(validateSet) ?? [], EnvironmentVariables());
             var dataset = GradCamAudit.Data.Sources.SampleSources.Open(options.Dataset, options.Audit.MaxImagePixels);
             var decoder = new GradCamAudit.Data.ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels,
-                options.Dataset.SourceSettings.ExifOrientation);
+                options.Dataset.SourceSettings.ExifOrientation, maxFileBytes: options.Audit.MaxFileBytes);
             var problems = GradCamAudit.Data.DatasetValidator.Validate(dataset, decoder, options.Audit.DecodeWorkers).ToList();
             using (var buffer = new MemoryStream())
             {
@@ -256,11 +260,30 @@ public static class Commands
             await Console.Error.WriteLineAsync("run 'gradcam-audit --help' for usage").ConfigureAwait(false);
             return UsageError;
         }
-        return await parsed.InvokeAsync().ConfigureAwait(false);
+        // SIGTERM (Kubernetes preemption, Slurm's scancel) and Ctrl+C cancel the verb's token and the verb ends as it
+        // does on any failure (exit 1, run.json "failed: cancelled", committed parts kept, the model disposed only after
+        // the scoring thread has left LibTorch). System.CommandLine's own handler would return after a fixed timeout
+        // while a batch is still inside LibTorch, so it is turned off.
+        using var cancel = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            cancel.Cancel();
+        }
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancel.Token).ConfigureAwait(false);
     }
 
     /// <summary>Prints stack traces of failures (a one-line reason otherwise) and debug lines.</summary>
     private static readonly Option<bool> Verbose = new("--verbose") { Description = "Debug log lines and stack traces of failures.", Recursive = true };
+
+    /// <summary>Exit 3 also on a gate whose estimate is beyond its limit while its interval still reaches it.</summary>
+    private static readonly Option<bool> FailOnInconclusive = new("--fail-on-inconclusive")
+    {
+        Description = "Exit 3 also when a gate is inconclusive (its estimate beyond the limit, its interval still reaching it).",
+        Recursive = true,
+    };
 
     private static readonly Option<bool> Quiet = new("--quiet") { Description = "Only warnings and errors (no progress).", Recursive = true };
 
@@ -273,9 +296,10 @@ public static class Commands
 
     private static Action<string> Lines(ILogger log) => m => log.LogInformation("{Message}", m);
 
-    private static void Gate(IReadOnlyList<GradCamAudit.Gates.GateResult> gates, bool failOnWarn, bool failIfNotEvaluated)
+    private static void Gate(IReadOnlyList<GradCamAudit.Gates.GateResult> gates, bool failOnWarn, bool failIfNotEvaluated, bool failOnInconclusive)
     {
-        var failed = gates.Where(g => g.Failed || (failOnWarn && g.State == "warn") || (failIfNotEvaluated && g.State == "not_evaluated")).ToList();
+        var failed = gates.Where(g => g.Failed || (failOnWarn && g.State == "warn") || (failIfNotEvaluated && g.State == "not_evaluated")
+            || (failOnInconclusive && g.State == "inconclusive")).ToList();
         if (failed.Count > 0)
         {
             throw new GradCamAudit.Gates.GateFailedException(failed);

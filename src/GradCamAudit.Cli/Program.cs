@@ -1,3 +1,4 @@
 using GradCamAudit.Cli;
 
-return await Commands.Build().ParseAndRunAsync(args).ConfigureAwait(false);
+int code = await Commands.Build().ParseAndRunAsync(args).ConfigureAwait(false);
+return GradCamAudit.Pipeline.Torch.ExitProcess(code);

@@ -20,9 +20,12 @@ public sealed record DecodedSample(ManifestEntry Entry, byte[] Rgb, byte[] Mask,
 /// Transient I/O failures are retried with exponential backoff (Polly) before the sample becomes an error.
 /// </summary>
 public sealed class ImageDecoder(int height, int width, PreprocessOptions? preprocess = null, long maxImagePixels = ImageDecoder.DefaultMaxImagePixels,
-    bool exifOrientation = false, Action<string>? notice = null)
+    bool exifOrientation = false, Action<string>? notice = null, long maxFileBytes = ImageDecoder.DefaultMaxFileBytes, DecodeBudget? budget = null)
     : Pipeline.ISampleDecoder
 {
+    /// <summary>Default of <c>audit.maxFileBytes</c>: larger image or mask files are refused from their size, before they are read.</summary>
+    public const long DefaultMaxFileBytes = 256L * 1024 * 1024;
+
     /// <summary>Default of <c>audit.maxImagePixels</c>: larger images are refused from their header, before any allocation.</summary>
     public const long DefaultMaxImagePixels = 64_000_000;
 
@@ -38,6 +41,38 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
     /// exception of the decoder library is that file's corrupt code, never a failure of the run.
     /// </summary>
     public DecodedSample Decode(ManifestEntry entry)
+    {
+        // Refused from the files' sizes before a byte is read (a 2 GB file padded behind an 8x8 PNG header), then held
+        // within the decode workers' shared memory budget: file bytes plus the decoded and mapped pixels.
+        long imageFile = CheckedLength(entry.ImagePath, ReasonCodes.ImageMissing, "image", entry.Source.Image);
+        string? maskFile = entry.Locator is Masks.FileMask fm ? fm.Path : entry.Locator == null ? entry.MaskPath : null;
+        long maskBytes = maskFile == null ? 0 : CheckedLength(maskFile, ReasonCodes.MaskMissing, "mask", entry.Source.Mask);
+        if (budget == null)
+        {
+            return DecodeWithin(entry);
+        }
+        (int w, int h) = SampleFiles.HeaderSize(entry.ImagePath, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
+        long pixels = Math.Min((long)w * h, maxImagePixels);
+        using IDisposable lease = budget.Acquire(imageFile + maskBytes + (pixels * 4 * 3));
+        return DecodeWithin(entry);
+    }
+
+    /// <summary>A file's length, refused over <c>audit.maxFileBytes</c>; missing files are left to the read, which names them.</summary>
+    private long CheckedLength(string path, string missingCode, string what, string name)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return 0;
+        }
+        if (info.Length > maxFileBytes)
+        {
+            throw new SampleException(ReasonCodes.ImageTooLarge, $"{what} file is {info.Length:N0} bytes, over audit.maxFileBytes = {maxFileBytes:N0}: {name}");
+        }
+        return info.Length;
+    }
+
+    private DecodedSample DecodeWithin(ManifestEntry entry)
     {
         byte[] imageBytes = SampleFiles.ReadBytes(entry.ImagePath, ReasonCodes.ImageMissing, "image");
         if (entry.Locator != null)
@@ -88,6 +123,13 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
     {
         using SKCodec image = OpenCodec(imageBytes, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
         (int iw, int ih) = ShownSize(image);
+        // The mask's size from its header (or the annotation's declared size) first: a COCO image declared 8000x8000
+        // over a 64x64 file is refused before thousands of polygons are rasterised at the declared size.
+        (int mw, int mh) = locator.ReadSize();
+        if (mw != iw || mh != ih)
+        {
+            throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mw}x{mh} but image is {iw}x{ih}");
+        }
         Masks.MaskPlanes planes = locator.Load(maxImagePixels);
         if (planes.Width != iw || planes.Height != ih)
         {
@@ -153,6 +195,12 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
             return what == "image" ? ShownSize(codec) : (codec.Info.Width, codec.Info.Height);
         }
         (int w, int h) = Header(entry.ImagePath, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
+        CheckedLength(entry.ImagePath, ReasonCodes.ImageMissing, "image", entry.Source.Image);
+        string? maskFile = entry.Locator is Masks.FileMask fm ? fm.Path : entry.Locator == null ? entry.MaskPath : null;
+        if (maskFile != null)
+        {
+            CheckedLength(maskFile, ReasonCodes.MaskMissing, "mask", entry.Source.Mask);
+        }
         (int mw, int mh) = entry.Locator?.ReadSize() ?? Header(entry.MaskPath, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask);
         if ((long)w * h > maxImagePixels)
         {

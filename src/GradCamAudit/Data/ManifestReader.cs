@@ -40,6 +40,10 @@ public sealed class ManifestReader
             }
         }
         ExtraColumns = Headers.Where(h => h.Length > 0 && h != "id" && !Required.Contains(h)).Distinct(StringComparer.Ordinal).ToArray();
+        foreach (var same in ExtraColumns.GroupBy(c => c, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        {
+            problems.Add($"dataset.manifest: the columns {string.Join(", ", same.Select(c => $"'{c}'"))} differ only by case, which case-insensitive readers (Spark, Hive) refuse: rename one");
+        }
         foreach (string extra in ExtraColumns.Where(Results.ResultsSchema.IsReserved))
         {
             problems.Add($"dataset.manifest: the column '{extra}' would collide with the results' own columns (names {string.Join(", ", Results.ResultsSchema.ReservedPrefixes.Select(p => p + "*"))} and the contract's columns are reserved): rename it");
@@ -71,6 +75,13 @@ public sealed class ManifestReader
             if (limit.HasValue && row > limit.Value)
             {
                 yield break;
+            }
+            if (reader.FieldCount == 1 && reader.GetString(0) == BoundedLineReader.OversizeMarker)
+            {
+                var oversize = new ManifestRow(row, $"row-{row}", "", "", "", new string?[extra.Length]);
+                yield return new ManifestEntry(oversize, -1, "", "", ReasonCodes.MalformedRow,
+                    $"the record is longer than {MaxRecordBytes / 1024} KiB (manifest rows hold short paths and labels): skipped to the next line");
+                continue;
             }
             string Field(int i) => i >= 0 && i < reader.FieldCount ? reader.GetString(i) : "";
             string image = Field(index["image"]).Trim();
@@ -128,6 +139,7 @@ public sealed class ManifestReader
     private CsvReader Open(out StreamReader text, out Func<bool> malformed)
     {
         text = new StreamReader(manifestPath, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var bounded = new BoundedLineReader(text, MaxRecordBytes);
         bool flagged = false;
         var options = new CsvReaderOptions
         {
@@ -144,7 +156,7 @@ public sealed class ManifestReader
             flagged = false;
             return was;
         };
-        return CsvReader.Create(text, options, leaveOpen: false);
+        return CsvReader.Create(bounded, options, leaveOpen: false);
     }
 
     private static string[] ReadHeaders(CsvReader reader)

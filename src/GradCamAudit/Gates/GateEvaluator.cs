@@ -8,6 +8,9 @@ public sealed record GateResult(string Name, string Scope, double? Value, double
 {
     public bool Failed => State == "fail";
 
+    /// <summary>The gate's states, in the order reports list them.</summary>
+    public static IReadOnlyList<string> States { get; } = ["fail", "warn", "inconclusive", "pass", "not_evaluated"];
+
     public override string ToString() => State == "not_evaluated"
         ? $"{Name} ({Scope}): not evaluated, {Reason}"
         : string.Create(CultureInfo.InvariantCulture, $"{Name} ({Scope}): {State}: {Value:F1} ({Lower:F1} to {Upper:F1} at the configured confidence) against {LimitSource}");
@@ -16,7 +19,9 @@ public sealed record GateResult(string Name, string Scope, double? Value, double
 /// <summary>
 /// Evaluates the configured gates. A rate gate fails only when its whole confidence interval lies beyond the limit
 /// (Wilson for one rate, Newcombe's hybrid score interval for a rise against the baseline), so noise in a small class
-/// does not fail a night; classes with fewer than <c>minClassSamples</c> samples are not gated.
+/// does not fail a night; an estimate beyond the limit whose interval still reaches it is <c>inconclusive</c> (never
+/// "pass"), with the sample size that would decide it in its reason; classes with fewer than <c>minClassSamples</c>
+/// samples are not gated, and a rate over zero samples is <c>not_evaluated</c>.
 /// </summary>
 public static class GateEvaluator
 {
@@ -39,12 +44,28 @@ public static class GateEvaluator
     {
         var results = new List<GateResult>();
         double z = Intervals.Z(gates.Confidence);
+        if (gates.MinAuditedRows is long minRows)
+        {
+            // A count, not an estimate: an empty night (header-only manifest, every COCO image skipped) fails here
+            // instead of passing every rate gate over zero samples.
+            long audited = current.Run.Counts.Audited;
+            results.Add(new GateResult("minAuditedRows", "overall", audited, minRows, $">= {minRows} audited rows", audited, audited, audited < minRows ? "fail" : "pass", null));
+        }
         if (gates.MaxErrorRate is double maxError)
         {
             long rows = current.Run.Counts.ManifestRows, errors = current.Run.Counts.Errors;
-            (double lo, double hi) = Intervals.Wilson(errors, rows, z);
-            results.Add(new GateResult("maxErrorRate", "overall", rows == 0 ? null : 100.0 * errors / rows, maxError, $"fixed <= {maxError:F1}%",
-                100 * lo, 100 * hi, 100 * lo > maxError ? "fail" : "pass", null));
+            if (rows == 0)
+            {
+                results.Add(new GateResult("maxErrorRate", "overall", null, maxError, $"fixed <= {maxError:F1}%", null, null, "not_evaluated", "no manifest rows"));
+            }
+            else
+            {
+                (double lo, double hi) = Intervals.Wilson(errors, rows, z);
+                double value = 100.0 * errors / rows;
+                results.Add(new GateResult("maxErrorRate", "overall", value, maxError, $"fixed <= {maxError:F1}%",
+                    100 * lo, 100 * hi, 100 * lo > maxError ? "fail" : value > maxError ? "inconclusive" : "pass",
+                    value > maxError && 100 * lo <= maxError ? Decides(value / 100, maxError / 100, z, "rows") : null));
+            }
         }
         if (gates.MinOnObjectRate is double minOn)
         {
@@ -73,8 +94,10 @@ public static class GateEvaluator
                     continue;
                 }
                 (double lo, double hi) = Intervals.Wilson(c.Judged - c.OffObject, c.Judged, z);
+                bool below = 100 * c.OnObjectRate < minOn;
                 results.Add(new GateResult("minOnObjectRate", "class " + names[k], 100 * c.OnObjectRate, minOn, source, 100 * lo, 100 * hi,
-                    failed[index] ? "fail" : "pass", null));
+                    failed[index] ? "fail" : below ? "inconclusive" : "pass",
+                    !failed[index] && below ? Decides(c.OnObjectRate ?? 0, minOn / 100, z, "samples with a mask in the class") : null));
             }
         }
         Rise("maxFlaggedRateRise", gates.MaxFlaggedRateRise, c => c.Flagged);
@@ -109,6 +132,15 @@ public static class GateEvaluator
         }
         return results.Select(r => Grade(r, gates)).ToList();
 
+        // The sample size at which the observed rate's interval (normal approximation) would no longer reach the limit.
+        static string Decides(double rate, double limit, double z, string what)
+        {
+            double gap = rate - limit;
+            double n = gap == 0 ? double.PositiveInfinity : Math.Ceiling(z * z * rate * (1 - rate) / (gap * gap));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"the estimate is beyond the limit but its interval still reaches it: about {(double.IsFinite(n) ? n.ToString("F0", CultureInfo.InvariantCulture) : "infinitely many")} {what} would decide it");
+        }
+
         void Rise(string name, double? limit, Func<RateCounts, long> count)
         {
             if (limit is not double max)
@@ -121,10 +153,27 @@ public static class GateEvaluator
                 return;
             }
             RateCounts cur = current.Overall, bas = baseline.Overall;
-            (double lo, double hi) = Intervals.NewcombeDifference(count(cur), cur.Samples, count(bas), bas.Samples, z);
             double baseRate = 100 * (bas.Rate(count(bas)) ?? 0);
-            results.Add(new GateResult(name, "overall", 100 * ((cur.Rate(count(cur)) ?? 0) - (bas.Rate(count(bas)) ?? 0)), max,
-                string.Create(CultureInfo.InvariantCulture, $"baseline {baseRate:F1}% + {max:F1} pp"), 100 * lo, 100 * hi, 100 * lo > max ? "fail" : "pass", null));
+            string source = string.Create(CultureInfo.InvariantCulture, $"baseline {baseRate:F1}% + {max:F1} pp");
+            if (cur.Samples == 0 || bas.Samples == 0)
+            {
+                results.Add(new GateResult(name, "overall", null, max, source, null, null, "not_evaluated",
+                    cur.Samples == 0 ? "no audited samples in this run" : "no audited samples in the baseline run"));
+                return;
+            }
+            (double lo, double hi) = Intervals.NewcombeDifference(count(cur), cur.Samples, count(bas), bas.Samples, z);
+            double p1 = cur.Rate(count(cur)) ?? 0, p2 = bas.Rate(count(bas)) ?? 0;
+            double rise = 100 * (p1 - p2);
+            string? reason = null;
+            string state = 100 * lo > max ? "fail" : rise > max ? "inconclusive" : "pass";
+            if (state == "inconclusive")
+            {
+                double gap = (p1 - p2) - (max / 100);
+                double n = Math.Ceiling(z * z * ((p1 * (1 - p1)) + (p2 * (1 - p2))) / (gap * gap));
+                reason = string.Create(CultureInfo.InvariantCulture,
+                    $"the rise is beyond the limit but its interval still reaches it: about {n:F0} samples per run (now {cur.Samples} and {bas.Samples}) would decide it");
+            }
+            results.Add(new GateResult(name, "overall", rise, max, source, 100 * lo, 100 * hi, state, reason));
         }
     }
 }

@@ -30,17 +30,18 @@ public static class MarkdownSummary
         }
         md.AppendLine();
         int failed = gates.Count(g => g.State == "fail"), warned = gates.Count(g => g.State == "warn"), passed = gates.Count(g => g.State == "pass"), skipped = gates.Count(g => g.State == "not_evaluated");
-        md.AppendLine(CultureInfo.InvariantCulture, $"### Gates: {failed} failed, {warned} warnings, {passed} passed, {skipped} not evaluated");
+        int inconclusive = gates.Count(g => g.State == "inconclusive");
+        md.AppendLine(CultureInfo.InvariantCulture, $"### Gates: {failed} failed, {warned} warnings, {inconclusive} inconclusive, {passed} passed, {skipped} not evaluated");
         md.AppendLine();
         if (gates.Count > 0)
         {
             md.AppendLine("| state | gate | scope | value | interval | limit |");
             md.AppendLine("| --- | --- | --- | --- | --- | --- |");
-            foreach (GateResult g in gates.OrderBy(g => g.State switch { "fail" => 0, "warn" => 1, "pass" => 3, _ => 2 }).ThenBy(g => g.Severity == "major" ? 0 : 1)
+            foreach (GateResult g in gates.OrderBy(g => g.State switch { "fail" => 0, "warn" => 1, "inconclusive" => 2, "pass" => 4, _ => 3 }).ThenBy(g => g.Severity == "major" ? 0 : 1)
                 .ThenBy(g => g.Name, StringComparer.Ordinal).ThenBy(g => g.Scope, StringComparer.Ordinal))
             {
-                string state = g.State switch { "fail" => "❌ fail", "warn" => "⚠️ warn", "pass" => "✅ pass", _ => "➖ not evaluated" } + (g.Severity != null ? $" ({g.Severity})" : "");
-                string interval = g.Lower.HasValue ? $"{Num(g.Lower)} to {Num(g.Upper)}" : Cell(g.Reason ?? "-");
+                string state = g.State switch { "fail" => "❌ fail", "warn" => "⚠️ warn", "pass" => "✅ pass", "inconclusive" => "❔ inconclusive", _ => "➖ not evaluated" } + (g.Severity != null ? $" ({g.Severity})" : "");
+                string interval = g.Lower.HasValue ? $"{Num(g.Lower)} to {Num(g.Upper)}" + (g.State == "inconclusive" && g.Reason != null ? $" ({Cell(g.Reason)})" : "") : Cell(g.Reason ?? "-");
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {state} | {g.Name} | {Cell(g.Scope)} | {Num(g.Value)} | {interval} | {Cell(g.LimitSource)} |");
             }
             md.AppendLine();

@@ -29,7 +29,7 @@ public sealed class GateFailedException(IReadOnlyList<GateResult> failed)
 /// </summary>
 public static class RunComparer
 {
-    public static IReadOnlyList<GateResult> Run(string currentDirectory, string? baselineDirectory, ILogger log, Reporting.HistoryOptions? history = null)
+    public static IReadOnlyList<GateResult> Run(string currentDirectory, string? baselineDirectory, ILogger log, Reporting.HistoryOptions? history = null, string? templateDirectory = null)
     {
         var folder = new RunFolder(currentDirectory);
         RunManifest run = folder.LoadManifest() ?? throw new Options.ConfigException($"'{currentDirectory}' holds no run.json (not a run folder)");
@@ -59,7 +59,8 @@ public static class RunComparer
             }
         }
         RecordGates(folder, gates);
-        Reporting.ReportBuilder.Render(folder.Directory, null, null, history); // the report and summary.json take up the gates and the comparison
+        // The report and summary.json take up the gates and the comparison, rendered with the same template as the audit's own report.
+        Reporting.ReportBuilder.Render(folder.Directory, templateDirectory, null, history);
         string markdown = MarkdownSummary.Build(current, baseline, gates);
         RunFolder.WriteAtomic(Path.Combine(folder.Directory, "summary.md"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));
         return gates;
@@ -147,7 +148,7 @@ public static class RunComparer
                 passed = !g.Failed,
                 reason = g.Reason,
             })),
-            ["gateCounts"] = JsonSerializer.SerializeToNode(new[] { "pass", "warn", "fail", "not_evaluated" }.ToDictionary(s => s, s => gates.Count(g => g.State == s))),
+            ["gateCounts"] = JsonSerializer.SerializeToNode(new[] { "pass", "warn", "fail", "inconclusive", "not_evaluated" }.ToDictionary(s => s, s => gates.Count(g => g.State == s))),
         };
         RunFolder.WriteAtomic(folder.GatesJsonPath, s => JsonSerializer.Serialize(s, node, new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -92,7 +92,9 @@ public sealed record AuditSettings(
     long MaxImagePixels,
     int BatchTimeoutSeconds,
     double LabelErrorMinConfidence = 0.9,
-    double LabelErrorMinLift = 2.0);
+    double LabelErrorMinLift = 2.0,
+    long MaxFileBytes = Data.ImageDecoder.DefaultMaxFileBytes,
+    long DecodeMemoryBytes = Data.DecodeBudget.DefaultBytes);
 
 /// <summary>Output section: the run folder.</summary>
 public sealed record OutputOptions(string Directory);
@@ -109,13 +111,15 @@ public sealed record ReportOptions(int GalleryMax, string? TemplateDirectory, in
 /// confidence interval at <paramref name="Confidence"/> lies wholly beyond its limit.
 /// </summary>
 public sealed record GatesOptions(double? MaxFlaggedRateRise, double? MaxRightForWrongReasonRateRise, double? MinOnObjectRate, double? MaxErrorRate, int MinClassSamples, double Confidence,
-    double? MaxNewlyFlagged = null, IReadOnlyDictionary<string, string>? Severity = null, string? Acknowledged = null, double? MaxNewlyFlaggedPerClass = null)
+    double? MaxNewlyFlagged = null, IReadOnlyDictionary<string, string>? Severity = null, string? Acknowledged = null, double? MaxNewlyFlaggedPerClass = null,
+    long? MinAuditedRows = null)
 {
-    public static readonly string[] GateNames = ["maxFlaggedRateRise", "maxRightForWrongReasonRateRise", "minOnObjectRate", "maxErrorRate", "maxNewlyFlagged", "maxNewlyFlaggedPerClass"];
+    public static readonly string[] GateNames = ["maxFlaggedRateRise", "maxRightForWrongReasonRateRise", "minOnObjectRate", "maxErrorRate", "maxNewlyFlagged", "maxNewlyFlaggedPerClass", "minAuditedRows"];
 
     public static GatesOptions None { get; } = new(null, null, null, null, 30, 0.95);
 
-    public bool Any => MaxFlaggedRateRise != null || MaxRightForWrongReasonRateRise != null || MinOnObjectRate != null || MaxErrorRate != null || MaxNewlyFlagged != null || MaxNewlyFlaggedPerClass != null;
+    public bool Any => MaxFlaggedRateRise != null || MaxRightForWrongReasonRateRise != null || MinOnObjectRate != null || MaxErrorRate != null || MaxNewlyFlagged != null || MaxNewlyFlaggedPerClass != null
+        || MinAuditedRows != null;
 
     /// <summary>A gate's declared severity: "fail" (the default: exit 3) or "warn" (reported, exit 3 only with --fail-on-warn).</summary>
     public string SeverityOf(string gate) => Severity?.GetValueOrDefault(gate) ?? "fail";

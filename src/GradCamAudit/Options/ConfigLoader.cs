@@ -155,6 +155,8 @@ public static class ConfigLoader
             int batchTimeout = a.Int("batchTimeoutSeconds", 1800, 1, 7 * 24 * 3600);
             double labelConfidence = a.Double("labelErrorMinConfidence", 0.9, 0, 1);
             double labelLift = a.Double("labelErrorMinLift", 2.0, 0, 1e6);
+            double maxFileBytes = a.Double("maxFileBytes", Data.ImageDecoder.DefaultMaxFileBytes, 1024, 1e12);
+            double decodeMemory = a.Double("decodeMemoryBytes", Data.DecodeBudget.DefaultBytes, 1 << 20, 1e13);
 
             var ex = root.Section("explain", required: false);
             IReadOnlyList<string> methods = ex.StringList("methods") ?? ExplainOptions.Default.Methods;
@@ -198,7 +200,7 @@ public static class ConfigLoader
                 g.OptionalDouble("minOnObjectRate", 0, 100), g.OptionalDouble("maxErrorRate", 0, 100),
                 g.Int("minClassSamples", 30, 1, 1_000_000), g.Double("confidence", 0.95, 0.5, 0.9999),
                 g.OptionalDouble("maxNewlyFlagged", 0, 1e9), g.StringMap("severity"), g.Path("acknowledged", baseDir, mustExist: true, required: false),
-                g.OptionalDouble("maxNewlyFlaggedPerClass", 0, 1e9));
+                g.OptionalDouble("maxNewlyFlaggedPerClass", 0, 1e9), g.OptionalInt("minAuditedRows", 0, int.MaxValue));
             if (gates.Acknowledged != null)
             {
                 try
@@ -252,7 +254,8 @@ public static class ConfigLoader
                 new ModelOptions(arch, weights, weightsFormat, head, numClasses, size[0], size[1], target, mean, std,
                     new PreprocessOptions(resize, shorter, interpolation, (float)valueScale)),
                 new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows,
-                    threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout, labelConfidence, labelLift),
+                    threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout, labelConfidence, labelLift,
+                    (long)maxFileBytes, (long)decodeMemory),
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates, confusionMax, images),
                 new ExplainOptions(methods, targets, metrics, maps, perturbationSample, seed, perturbationBatch, faithfulnessSample, faithfulnessSteps, sanitySample),

@@ -55,7 +55,7 @@ public static class AuditRunner
         ISampleSource dataset = SampleSources.Open(options.Dataset, options.Audit.MaxImagePixels);
         ReportBuilder.CheckTemplate(request.TemplateDirectory ?? options.Report.TemplateDirectory);
         string configHash = RunHashes.Config(options);
-        string weightsHash = Hashing.Sha256File(options.Model.Weights);
+        string weightsHash = Hashing.ModelFiles(options.Model.Weights, options.Model.Head);
         string manifestHash = dataset.Fingerprint();
         if (previous != null)
         {
@@ -77,6 +77,7 @@ public static class AuditRunner
         log.LogInformation("device {Device}, {Threads} threads; loading {Architecture} from {Weights}", device, options.Audit.Threads, options.Model.Architecture, options.Model.Weights);
         LoadedModel model = LoadedModel.Load(options.Model, device);
         bool disposeModel = true;
+        BatchScorer? disposeScorer = null;
         try
         {
             ExplainOptions explain = options.ExplainSettings;
@@ -84,8 +85,9 @@ public static class AuditRunner
             // One pass over the dataset at most (a count needs every valid id's hash), shared by the three selectors.
             var hashes = new Lazy<ulong[]>(() => dataset.Read(request.Limit).Where(e => e.ErrorCode == null).Select(e => SampleSelector.Hash(explain.Seed, e.Source.SampleId)).ToArray());
             SampleSelector? Selector(string? size) => size == null ? null : SampleSelector.Create(size, explain.Seed, () => hashes.Value);
-            using var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, explain,
+            var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, explain,
                 Selector(explain.PerturbationSample), Selector(explain.FaithfulnessSample), Selector(explain.SanitySample));
+            disposeScorer = scorer;
             (int camH, int camW) = scorer.Probe();
             log.LogInformation("target layer '{Target}' gives a {CamHeight}x{CamWidth} map at input {InputHeight}x{InputWidth}; Grad-CAM by {Method}{Check}",
                 model.TargetPath, camH, camW, options.Model.InputHeight, options.Model.InputWidth, scorer.Method,
@@ -96,6 +98,10 @@ public static class AuditRunner
                 log.LogWarning("{Warning}", w);
             }
             double loadSeconds = total.Elapsed.TotalSeconds;
+
+            // Counted before the folder is touched: a manifest that cannot even be counted fails here, with last night's
+            // run (which --overwrite would delete) and run.json as they were.
+            long expectedRows = ExpectedRows(dataset, request);
 
             // Everything is validated: only now is the output folder changed.
             long skipThrough = 0;
@@ -125,12 +131,13 @@ public static class AuditRunner
             var committer = new PartCommitter(folder, dataset.ExtraColumns, options.ExplainSettings.MetricColumns, options.Audit.PartRows, metadata, committed.Length);
             var timings = new StageTimings();
             var decoder = new ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels,
-                options.Dataset.SourceSettings.ExifOrientation, notice => log.LogInformation("{Notice}", notice));
+                options.Dataset.SourceSettings.ExifOrientation, notice => log.LogInformation("{Notice}", notice), options.Audit.MaxFileBytes,
+                new DecodeBudget(options.Audit.DecodeMemoryBytes));
             var pipeline = new StagePipeline(
                 hooks?.Decoder?.Invoke(decoder) ?? decoder,
                 hooks?.Scorer?.Invoke(scorer) ?? scorer,
                 hooks?.Sink?.Invoke(new CommitSink(committer)) ?? new CommitSink(committer),
-                options.Audit, timings, log, request.Progress, committed.Sum(p => p.RowCount), ExpectedRows(dataset, request));
+                options.Audit, timings, log, request.Progress, committed.Sum(p => p.RowCount), expectedRows);
             var pass = Stopwatch.StartNew();
             try
             {
@@ -173,9 +180,11 @@ public static class AuditRunner
         }
         finally
         {
-            // A stage stuck in a native call past the grace period may still use the model: leave it to process exit.
+            // A stage stuck in a native call past the grace period may still use the model and the scorer's tensors:
+            // leave both to process exit (which then skips LibTorch's static destructors: Torch.ExitProcess).
             if (disposeModel)
             {
+                disposeScorer?.Dispose();
                 model.Dispose();
             }
         }

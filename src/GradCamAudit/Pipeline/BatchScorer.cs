@@ -197,9 +197,17 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                     "the model gave non-finite logits or maps for this sample"));
                 continue;
             }
+            bool maskEmpty = r[3] <= 0;
+            // Finite maps whose float32 sums overflow give non-finite metrics: off_object would silently read false
+            // (NaN < threshold), so the sample is never flagged. Such a sample is an error, not a verdict.
+            if (!maskEmpty && (!double.IsFinite(r[Leading + liftIndex]) || !double.IsFinite(r[Leading + metrics.Count + liftIndex])))
+            {
+                errors.Add(new SampleError(source.Row, source.SampleId, source.Image, ReasonCodes.NonFiniteOutput,
+                    "the map's values overflow when summed: its mask metrics are not finite"));
+                continue;
+            }
             audited[i] = true;
             int pred = (int)r[0];
-            bool maskEmpty = r[3] <= 0;
             object?[] predValues = Values(r.Slice(Leading, metrics.Count));
             object?[] trueValues = Values(r.Slice(Leading + metrics.Count, metrics.Count));
             bool correct = pred == sample.Entry.Label;

@@ -14,13 +14,30 @@ public sealed class ScoringThread : IDisposable
     private readonly BlockingCollection<Action> work = new();
     private readonly Thread thread;
 
+    private static int inFlight;
+
+    /// <summary>
+    /// Items running on any scoring thread of the process right now (native LibTorch calls among them). A process that
+    /// exits while this is above zero must not run LibTorch's static destructors under a running call (see
+    /// <see cref="Torch.ExitProcess"/>).
+    /// </summary>
+    public static int InFlight => Volatile.Read(ref inFlight);
+
     public ScoringThread(string name = "gradcam-audit scoring")
     {
         thread = new Thread(() =>
         {
             foreach (Action item in work.GetConsumingEnumerable())
             {
-                item();
+                Interlocked.Increment(ref inFlight);
+                try
+                {
+                    item();
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref inFlight);
+                }
             }
         })
         { IsBackground = true, Name = name };
@@ -50,6 +67,16 @@ public sealed class ScoringThread : IDisposable
             done.SetException(new ObjectDisposedException(nameof(ScoringThread), "the run's scoring thread has stopped taking work"));
         }
         return done.Task;
+    }
+
+    /// <summary>
+    /// Takes no more work and waits up to <paramref name="timeout"/> for the item it runs (if any) to return: true when
+    /// the thread has ended, so nothing it used (the model, the scorer's tensors) is in use any more.
+    /// </summary>
+    public bool Stop(TimeSpan timeout)
+    {
+        work.CompleteAdding();
+        return thread.Join(timeout);
     }
 
     /// <summary>Takes no more work; the thread ends after the item it runs (if any) returns.</summary>

@@ -20,7 +20,6 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
     /// <summary>False when a stage was still busy (stuck in a native call or a stalled write) after the grace period.</summary>
     public bool Settled { get; private set; } = true;
 
-    private volatile bool abandoned;
     private ScoringThread? scoringThread;
 
     public async Task RunAsync(IEnumerable<ManifestEntry> entries, CancellationToken ct)
@@ -60,14 +59,26 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
         await Task.WhenAny(all, failure.Task).ConfigureAwait(false);
         // Stages swallow their own exception once recorded, so `all` can complete "successfully" at the same moment:
         // the failure is what counts, whichever finished first.
-        if (failure.Task.IsCompleted)
+        if (failure.Task.IsCompleted || ct.IsCancellationRequested)
         {
+            // A failure or a cancellation (SIGTERM) stops the stages, but a batch already inside LibTorch runs on: the
+            // run is settled only once the scoring thread has left it, so the model and the scorer's tensors are
+            // disposed after the last native call, never under it.
+            long deadline = Stopwatch.GetTimestamp() + (long)(Grace.TotalSeconds * Stopwatch.Frequency);
             await Task.WhenAny(all, Task.Delay(Grace, CancellationToken.None)).ConfigureAwait(false);
-            Settled = all.IsCompleted && !abandoned;
-            throw failure.Task.Result;
+            TimeSpan left = TimeSpan.FromSeconds(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
+            Settled = all.IsCompleted && scoring.Stop(left);
+            if (failure.Task.IsCompleted)
+            {
+                throw failure.Task.Result;
+            }
+            ct.ThrowIfCancellationRequested();
         }
-        ct.ThrowIfCancellationRequested();
+        Settled = scoring.Stop(Grace);
     }
+
+    /// <summary>Manifest-level errors held before they are sent on with the valid rows before them.</summary>
+    public const int MaxPendingErrors = 4096;
 
     private static Exception Unwrap(Exception ex) => ex is AggregateException { InnerExceptions.Count: > 0 } agg ? Unwrap(agg.InnerExceptions[0]) : ex;
 
@@ -81,6 +92,14 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
             if (entry.ErrorCode != null)
             {
                 errors.Add(new SampleError(entry.Source.Row, entry.Source.SampleId, entry.Source.Image, entry.ErrorCode, entry.ErrorDetail ?? ""));
+                if (errors.Count >= MaxPendingErrors)
+                {
+                    // A manifest of mostly bad rows commits as it goes (with the valid rows before, in row order, so a
+                    // resume never skips an uncommitted row), instead of holding every error until a batch fills.
+                    await output.WriteAsync(Decode(pending, errors, ct), ct).ConfigureAwait(false);
+                    pending = new List<ManifestEntry>(settings.BatchSize);
+                    errors = [];
+                }
                 continue;
             }
             pending.Add(entry);
@@ -178,7 +197,7 @@ public sealed class StagePipeline(ISampleDecoder decoder, IBatchScorer scorer, I
         Task finished = await Task.WhenAny(work, Task.Delay(TimeSpan.FromSeconds(settings.BatchTimeoutSeconds), ct)).ConfigureAwait(false);
         if (finished != work)
         {
-            abandoned = true; // the native call goes on: the model must outlive it
+            // The native call goes on (the model must outlive it): RunAsync settles only when the scoring thread has left it.
             ct.ThrowIfCancellationRequested();
             throw new TimeoutException($"a batch of {batch.Samples.Count} samples stalled for more than audit.batchTimeoutSeconds = {settings.BatchTimeoutSeconds} s");
         }

@@ -11,13 +11,13 @@ namespace GradCamAudit.Reporting;
 /// </summary>
 public static class GateRows
 {
-    public static (IReadOnlyList<GateRow> Evaluated, IReadOnlyList<GateRow> NotEvaluated) Read(string runDirectory, RunSummary summary, IReadOnlyList<string> classes,
+    public static (IReadOnlyList<GateRow> Evaluated, IReadOnlyList<GateRow> NotEvaluated, IReadOnlyList<GateRow> Inconclusive) Read(string runDirectory, RunSummary summary, IReadOnlyList<string> classes,
         RunManifest run, BaselineView? baseline)
     {
         string path = Path.Combine(runDirectory, RunFolder.GatesJsonName);
         if (!File.Exists(path))
         {
-            return ([], []);
+            return ([], [], []);
         }
         using var doc = JsonDocument.Parse(File.ReadAllText(path));
         IReadOnlyList<ClassTable.Stats> stats = summary.Classes();
@@ -27,13 +27,17 @@ public static class GateRows
             string state = g.GetProperty("state").GetString() ?? "";
             string name = g.GetProperty("name").GetString() ?? "", scope = g.GetProperty("scope").GetString() ?? "";
             var interval = g.GetProperty("interval");
-            string range = interval.ValueKind == JsonValueKind.Array ? $"{N(interval[0])} to {N(interval[1])}" : g.GetProperty("reason").GetString() ?? "-";
+            string reason = g.TryGetProperty("reason", out var rv) && rv.ValueKind == JsonValueKind.String ? rv.GetString() ?? "" : "";
+            string range = interval.ValueKind == JsonValueKind.Array
+                ? $"{N(interval[0])} to {N(interval[1])}" + (state == "inconclusive" && reason.Length > 0 ? $" ({reason})" : "")
+                : reason.Length > 0 ? reason : "-";
             string severity = g.TryGetProperty("severity", out var sv) && sv.ValueKind == JsonValueKind.String ? sv.GetString() ?? "" : "";
             var row = new GateRow(state, name, scope, N(g.GetProperty("value")), range, g.GetProperty("limitSource").GetString() ?? "", state is "fail" or "warn", severity);
             return Evidence(row, summary, stats, classes, run, baseline);
         }).ToList();
         static int Rank(GateRow g) => g.State switch { "fail" => g.Severity == "major" ? 0 : 1, "warn" => g.Severity == "major" ? 2 : 3, _ => 4 };
-        return (rows.Where(r => r.State != "not_evaluated").OrderBy(Rank).ToList(), rows.Where(r => r.State == "not_evaluated").ToList());
+        return (rows.Where(r => r.State is not "not_evaluated" and not "inconclusive").OrderBy(Rank).ToList(), rows.Where(r => r.State == "not_evaluated").ToList(),
+            rows.Where(r => r.State == "inconclusive").ToList());
     }
 
     private static GateRow Evidence(GateRow g, RunSummary summary, IReadOnlyList<ClassTable.Stats> stats, IReadOnlyList<string> classes, RunManifest run, BaselineView? baseline)

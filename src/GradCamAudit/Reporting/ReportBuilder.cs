@@ -24,6 +24,9 @@ public static class ReportBuilder
     /// </summary>
     public static long OutputBudgetChars { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Each loaded template's Content-Security-Policy (hashes of its own inline script and style), as <c>csp</c> in templates.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Template, string> Policies = [];
+
     /// <summary>
     /// Renders report.html of a run folder. <paramref name="finishing"/> is the run.json about to be committed by the
     /// run that renders its own report as its last step (the folder's run.json still says "running" then).
@@ -77,7 +80,8 @@ public static class ReportBuilder
         using var budget = new BudgetWriter(text, OutputBudgetChars);
         var globals = new ScriptObject();
         globals.Import(model);
-        var context = new TemplateContext
+        globals.SetValue("csp", Policies.TryGetValue(template, out string? csp) ? csp : "default-src 'none'", readOnly: true);
+        var context = new Html.EscapingTemplateContext
         {
             StrictVariables = true,
             LimitToString = 0, // Scriban's default (1,048,576) silently cuts the page and appends "..."
@@ -123,6 +127,7 @@ public static class ReportBuilder
         {
             throw new ConfigException(template.Messages.Select(m => $"report template {m}").ToArray());
         }
+        Policies.AddOrUpdate(template, Html.ContentSecurityPolicy.For(text));
         return template;
     }
 
@@ -252,7 +257,7 @@ public static class ReportBuilder
         });
         IReadOnlyList<MethodRow> methodRows = explained ? comparisonPass.Rows() : [];
         SampledChecksModel checks = explained ? checksPass.Result() : SampledChecksModel.Empty;
-        (IReadOnlyList<GateRow> gates, IReadOnlyList<GateRow> notEvaluated) = GateRows.Read(runDirectory, summary, classes, run, baselineView);
+        (IReadOnlyList<GateRow> gates, IReadOnlyList<GateRow> notEvaluated, IReadOnlyList<GateRow> inconclusive) = GateRows.Read(runDirectory, summary, classes, run, baselineView);
         (IReadOnlyList<MeanMapRow> meanMapRows, string meanMapsNote) = MeanMapView.Build(meanMaps, summary, classes, cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Report.ConfusionMaxClasses);
         (IReadOnlyList<AcknowledgedRow> acknowledgedRows, long resolved) = AcknowledgedView.Build(acknowledged, acknowledgedFindings, day);
         return new ReportModel(header, headline, classRows, confusion,
@@ -267,7 +272,7 @@ public static class ReportBuilder
             methodRows,
             NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote,
             Checks: checks,
-            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150));
+            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150), Inconclusive: inconclusive);
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)

@@ -15,11 +15,15 @@ public readonly record struct RowOrigin(string File, int RowGroup);
 /// </summary>
 public static class ResultsReader
 {
-    /// <summary>The scalar columns the report needs.</summary>
+    /// <summary>
+    /// The scalar columns every results file has, whatever its metric selection: the fixed columns and the metrics the
+    /// catalogue always computes (<see cref="Scoring.Metrics.MetricCatalogue.Required"/>). Optional metrics (the pointing
+    /// game among them) are read when the file has them and are null otherwise.
+    /// </summary>
     public static IReadOnlyList<string> RequiredColumns { get; } =
     [
         "sample_id", "row", "image", "true_label", "true_name", "pred_label", "pred_name", "confidence", "true_prob", "correct", "mask_fraction",
-        "pred_energy_in_mask", "pred_energy_lift", "pred_pointing_hit", "true_energy_in_mask", "true_energy_lift",
+        .. Scoring.Metrics.MetricCatalogue.Required.Select(m => "pred_" + m), .. Scoring.Metrics.MetricCatalogue.Required.Select(m => "true_" + m),
         "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width",
     ];
 
@@ -87,7 +91,10 @@ public static class ResultsReader
                 await Numbers("mask_fraction", (r, v) => r.MaskFraction = v).ConfigureAwait(false);
                 await Numbers("pred_energy_in_mask", (r, v) => r.PredEnergyInMask = v).ConfigureAwait(false);
                 await Numbers("pred_energy_lift", (r, v) => r.PredEnergyLift = v).ConfigureAwait(false);
-                await Numbers("pred_pointing_hit", (r, v) => r.PredPointingHit = B(v)).ConfigureAwait(false);
+                if (fields.ContainsKey("pred_pointing_hit")) // optional metric: absent when explain.metrics leaves it out
+                {
+                    await Numbers("pred_pointing_hit", (r, v) => r.PredPointingHit = B(v)).ConfigureAwait(false);
+                }
                 await Numbers("true_energy_in_mask", (r, v) => r.TrueEnergyInMask = v).ConfigureAwait(false);
                 await Numbers("true_energy_lift", (r, v) => r.TrueEnergyLift = v).ConfigureAwait(false);
                 await Numbers("off_object", (r, v) => r.OffObject = B(v)).ConfigureAwait(false);

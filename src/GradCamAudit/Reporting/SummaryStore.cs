@@ -30,7 +30,7 @@ public static class SummaryStore
     public static string Fingerprint(string runDirectory, RunManifest run)
     {
         var text = new StringBuilder();
-        text.Append(ToolInfo.Version).Append('|').Append(run.ConfigSha256).Append('|').Append(run.Counts.Audited).Append('\n');
+        text.Append(ToolInfo.BuildId).Append('|').Append(run.ConfigSha256).Append('|').Append(run.Counts.Audited).Append('\n');
         foreach (string part in ResultsReader.Parts(runDirectory))
         {
             var info = new FileInfo(part);
@@ -56,12 +56,23 @@ public static class SummaryStore
             }
             using FileStream stream = File.OpenRead(path);
             PersistedSummary? s = JsonSerializer.Deserialize<PersistedSummary>(stream, Json);
-            return s != null && s.Version == Version && s.Fingerprint == fingerprint ? s : null;
+            return s != null && s.Version == Version && s.Fingerprint == fingerprint && GalleryInside(runDirectory, s) ? s : null;
         }
-        catch (Exception ex) when (ex is JsonException or IOException or NotSupportedException)
+        catch (Exception ex) when (ex is JsonException or IOException or NotSupportedException or UnauthorizedAccessException)
         {
-            return null; // unreadable: recomputed
+            return null; // unreadable (corrupt, another service account's file): recomputed
         }
+    }
+
+    /// <summary>
+    /// Every gallery row of a persisted summary points at a results part inside the run folder: a run-summary.json
+    /// edited (or copied from elsewhere) to name any other file is not trusted, and the summary is recomputed.
+    /// </summary>
+    private static bool GalleryInside(string runDirectory, PersistedSummary s)
+    {
+        string results = Path.GetFullPath(Path.Combine(runDirectory, "results")) + Path.DirectorySeparatorChar;
+        return s.Summary.FlaggedGallery.Concat(s.Summary.RightForWrongReasonGallery).Concat(s.Summary.LabelErrorGallery)
+            .All(g => Path.GetFullPath(Path.Combine(runDirectory, g.File)).StartsWith(results, StringComparison.Ordinal));
     }
 
     /// <summary>Writes run-summary.json atomically; a cache, so a failure (full disk, read-only folder) only means the next report streams again.</summary>

@@ -70,7 +70,7 @@ public static class SummaryWriter
         // The gates evaluated for this run (gates.json, written by compare or audit --baseline), else an empty list.
         JsonObject? gates = File.Exists(folder.GatesJsonPath) ? JsonNode.Parse(File.ReadAllText(folder.GatesJsonPath))!.AsObject() : null;
         node["gates"] = gates?["gates"]?.DeepClone() ?? new JsonArray();
-        node["gateCounts"] = gates?["gateCounts"]?.DeepClone() ?? new JsonObject { ["pass"] = 0, ["warn"] = 0, ["fail"] = 0, ["not_evaluated"] = 0 };
+        node["gateCounts"] = gates?["gateCounts"]?.DeepClone() ?? new JsonObject { ["pass"] = 0, ["warn"] = 0, ["fail"] = 0, ["inconclusive"] = 0, ["not_evaluated"] = 0 };
         RunFolder.WriteAtomic(folder.SummaryJsonPath, s => JsonSerializer.Serialize(s, node, new JsonSerializerOptions { WriteIndented = true }));
         RunFolder.WriteAtomic(folder.PerClassCsvPath, s =>
         {

@@ -22,10 +22,17 @@ public static class ResultsSchema
     /// <summary>Prefixes of the project's own columns (present and future): pass-through columns may not use them.</summary>
     public static IReadOnlyList<string> ReservedPrefixes { get; } = ["pred_", "true_", "image_", "mask_"];
 
-    /// <summary>True when a pass-through column name would collide with a column of the results contract.</summary>
+    /// <summary>Every column the contract can write, whatever the metric selection.</summary>
+    private static readonly HashSet<string> AllContractColumns = new(Columns(Scoring.Metrics.MetricCatalogue.Columns).Append("id"), StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// True when a pass-through column name would collide with a column of the results contract, compared without
+    /// case: Spark, Hive and pandas' case-insensitive readers refuse files whose columns differ only by case
+    /// (<c>Confidence</c> next to <c>confidence</c>).
+    /// </summary>
     public static bool IsReserved(string column) =>
-        FixedColumns.Contains(column, StringComparer.Ordinal) || column == "id"
-        || ReservedPrefixes.Any(p => column.StartsWith(p, StringComparison.Ordinal));
+        AllContractColumns.Contains(column)
+        || ReservedPrefixes.Any(p => column.StartsWith(p, StringComparison.OrdinalIgnoreCase));
 
     public static ParquetSchema Build(IReadOnlyList<string> extraColumns, IReadOnlyList<string> metricColumns)
     {

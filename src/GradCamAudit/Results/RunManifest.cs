@@ -100,10 +100,24 @@ public static class Hashing
         using var stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
+
+    /// <summary>
+    /// The hash of every model file's content: the weights alone (unchanged from earlier runs), or with a TorchScript
+    /// head the hash of both hashes, so a changed head is seen by --resume and merge like changed weights.
+    /// </summary>
+    public static string ModelFiles(string weights, string? head) => head == null
+        ? Sha256File(weights)
+        : Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Sha256File(weights) + "\n" + Sha256File(head))));
 }
 
 /// <summary>The tool's name and version.</summary>
 public static class ToolInfo
 {
     public static string Version { get; } = typeof(ToolInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>
+    /// The build's identity: the version plus the assembly's module version id (a new id at every compilation), so a
+    /// cache made by another build of the code (an upgrade with an unchanged version number) is never reused.
+    /// </summary>
+    public static string BuildId { get; } = Version + "+" + typeof(ToolInfo).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 }

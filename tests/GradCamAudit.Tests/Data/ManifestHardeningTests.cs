@@ -77,10 +77,28 @@ public sealed class ManifestHardeningTests
     }
 
     [Fact]
-    public void HugeRecord_FailsCleanly_InsteadOfGrowingForEver()
+    public void HugeRecord_IsOneMalformedRow_AndTheNextLinesAreRead()
     {
-        string path = Manifest("image,label,mask", "a.png,circle,\"" + new string('x', 3 * 1024 * 1024));
-        Assert.ThrowsAny<Exception>(() => new ManifestReader(path, Classes).Read().ToList());
+        string path = Manifest("image,label,mask", "a.png,circle,\"" + new string('x', 3 * 1024 * 1024), "b.png,circle,b_mask.png", "c.png,square,c_mask.png");
+        List<ManifestEntry> rows = new ManifestReader(path, Classes).Read().ToList();
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(ReasonCodes.MalformedRow, rows[0].ErrorCode);
+        Assert.Contains("longer than 1024 KiB", rows[0].ErrorDetail, StringComparison.Ordinal);
+        Assert.Equal(1, rows[0].Source.Row);
+        Assert.Equal(["b.png", "c.png"], rows.Skip(1).Select(r => r.Source.Image));
+        Assert.Equal([2L, 3L], rows.Skip(1).Select(r => r.Source.Row));
+        Assert.All(rows.Skip(1), r => Assert.Null(r.ErrorCode));
+        Assert.Equal(4, BoundedLineReader.CountNonEmptyLines(path)); // the header and three records, the 3 MB line counted on its bytes
+    }
+
+    [Fact]
+    public void BoundedLineReader_PassesShortLinesThroughUnchanged_AndCountsLinesOnBytes()
+    {
+        string text = "a,b\r\nccc\n\n" + new string('z', 100) + "\nlast";
+        using var reader = new BoundedLineReader(new StringReader(text), 10);
+        Assert.Equal("a,b\r\nccc\n\n" + BoundedLineReader.OversizeMarker + "\nlast", reader.ReadToEnd());
+        string file = Manifest("x", "y", "", "z");
+        Assert.Equal(3, BoundedLineReader.CountNonEmptyLines(file));
     }
 
     [Fact]

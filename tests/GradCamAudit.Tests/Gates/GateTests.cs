@@ -101,7 +101,8 @@ public sealed class GateTests
         var large = new RateCounts { Samples = 300, Judged = 300, OffObject = 100 }; // 67% on-object, 300 samples
         var gates = new GatesOptions(null, null, MinOnObjectRate: 90, null, MinClassSamples: 3, Confidence: 0.95);
         RunRates Rates(RateCounts c) => real with { PerClass = [c, c, c, c] };
-        Assert.All(GateEvaluator.Evaluate(gates, Rates(small), null), g => Assert.Equal("pass", g.State));
+        // Below the limit on noise: never "pass" (the estimate is beyond the limit), never "fail" (the interval reaches it).
+        Assert.All(GateEvaluator.Evaluate(gates, Rates(small), null), g => Assert.Equal("inconclusive", g.State));
         Assert.All(GateEvaluator.Evaluate(gates, Rates(large), null), g => Assert.Equal("fail", g.State));
         var notEvaluated = GateEvaluator.Evaluate(gates with { MaxFlaggedRateRise = 5 }, Rates(large), null).Single(g => g.Name == "maxFlaggedRateRise");
         Assert.Equal("not_evaluated", notEvaluated.State);
@@ -165,5 +166,82 @@ public sealed class GateFamilyTests
         Assert.EndsWith("</details>", md.TrimEnd(), StringComparison.Ordinal);
         Assert.Equal(4, md.Split('\n').Count(l => l.StartsWith("| circle |", StringComparison.Ordinal) || l.StartsWith("| square |", StringComparison.Ordinal)
             || l.StartsWith("| triangle |", StringComparison.Ordinal) || l.StartsWith("| cross |", StringComparison.Ordinal)));
+    }
+}
+
+/// <summary>
+/// A gate never says "pass" on an estimate beyond its limit: such a gate is inconclusive (with the sample size that
+/// would decide it) unless its whole interval is beyond, and a night with nothing audited passes no rate gate.
+/// </summary>
+[Collection(TorchCollection.Name)]
+public sealed class GateInconclusiveTests
+{
+    [Fact]
+    public void RiseBeyondTheLimit_WithAnIntervalReachingIt_IsInconclusive_WithASampleSize()
+    {
+        (_, string output) = ReferenceRun.Baseline.Value;
+        RunRates real = RunRates.Read(output);
+        // 20 of 100 flagged against 10 of 100: a rise of 10 points, interval about -0.2 to 20.
+        RunRates current = real with { Overall = new RateCounts { Samples = 100, Flagged = 20 } };
+        RunRates baseline = real with { Overall = new RateCounts { Samples = 100, Flagged = 10 } };
+        var gates = new GatesOptions(MaxFlaggedRateRise: 5, null, null, null, MinClassSamples: 30, Confidence: 0.95);
+        GateResult rise = GateEvaluator.Evaluate(gates, current, baseline).Single();
+        Assert.Equal("inconclusive", rise.State);
+        Assert.False(rise.Failed);
+        Assert.True(rise.Value > 5 && rise.Lower <= 5, rise.ToString());
+        Assert.Contains("samples per run", rise.Reason, StringComparison.Ordinal);
+        // Below the limit: pass; the whole interval beyond it: fail.
+        Assert.Equal("pass", GateEvaluator.Evaluate(gates with { MaxFlaggedRateRise = 12 }, current, baseline).Single().State);
+        RunRates big = real with { Overall = new RateCounts { Samples = 10_000, Flagged = 2_000 } };
+        RunRates bigBase = real with { Overall = new RateCounts { Samples = 10_000, Flagged = 1_000 } };
+        Assert.Equal("fail", GateEvaluator.Evaluate(gates, big, bigBase).Single().State);
+    }
+
+    [Fact]
+    public void EmptyNight_PassesNoRateGate_AndMinAuditedRowsFailsIt()
+    {
+        (_, string output) = ReferenceRun.Baseline.Value;
+        RunRates real = RunRates.Read(output);
+        RunRates empty = real with
+        {
+            Run = real.Run with { Counts = new RunCounts(0, 0, 0, 0) },
+            Overall = new RateCounts(),
+            PerClass = real.PerClass.Select(_ => new RateCounts()).ToList(),
+        };
+        var gates = new GatesOptions(MaxFlaggedRateRise: 5, MaxRightForWrongReasonRateRise: 5, MinOnObjectRate: 90, MaxErrorRate: 5, MinClassSamples: 1, Confidence: 0.95,
+            MinAuditedRows: 1);
+        var results = GateEvaluator.Evaluate(gates, empty, real);
+        Assert.DoesNotContain(results, g => g.State == "pass");
+        Assert.Equal("fail", results.Single(g => g.Name == "minAuditedRows").State);
+        Assert.All(results.Where(g => g.Name != "minAuditedRows"), g => Assert.Equal("not_evaluated", g.State));
+    }
+
+    [Fact]
+    public async Task InconclusiveGate_ShownApart_InReportSummaryMdAndJson_ExitsThreeOnlyWhenAsked()
+    {
+        string dir = TestPaths.NewTempDir("inconclusive");
+        string manifest = TestDatasets.DemoSubset(dir, 340);
+        string night1 = Path.Combine(dir, "night1"), night2 = Path.Combine(dir, "night2");
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", TestDatasets.Config(dir, manifest, audit: "\"offObjectLiftThreshold\": 0", output: "night1"), "--quiet"]));
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["audit", "--config", TestDatasets.Config(dir, manifest, output: "night2"), "--quiet", "--baseline", night1]));
+        RunRates current = RunRates.Read(night2), baseline = RunRates.Read(night1);
+        GateResult probe = GateEvaluator.Evaluate(new GatesOptions(MaxFlaggedRateRise: 0, null, null, null, 30, 0.95), current, baseline).Single();
+        Assert.True(probe.Value > 0 && probe.Lower < probe.Value, probe.ToString());
+        double limit = (probe.Value!.Value + Math.Max(0, probe.Lower!.Value)) / 2; // beyond the estimate's reach of the interval: inconclusive by construction
+        string runJson = Path.Combine(night2, "run.json");
+        var run = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(runJson))!;
+        run["config"]!["gates"] = new System.Text.Json.Nodes.JsonObject { ["maxFlaggedRateRise"] = limit, ["minClassSamples"] = 30, ["confidence"] = 0.95 };
+        File.WriteAllText(runJson, run.ToJsonString());
+
+        Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(["compare", "--baseline", night1, "--current", night2, "--quiet"]));
+        Assert.Equal(Commands.GateFailed, await Commands.Build().ParseAndRunAsync(["compare", "--baseline", night1, "--current", night2, "--quiet", "--fail-on-inconclusive"]));
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(night2, "summary.json")));
+        Assert.Equal("inconclusive", summary.RootElement.GetProperty("gates").EnumerateArray().Single().GetProperty("state").GetString());
+        Assert.Equal(1, summary.RootElement.GetProperty("gateCounts").GetProperty("inconclusive").GetInt32());
+        Assert.Contains("❔ inconclusive | maxFlaggedRateRise", File.ReadAllText(Path.Combine(night2, "summary.md")), StringComparison.Ordinal);
+        string html = File.ReadAllText(Path.Combine(night2, "report.html"));
+        Assert.Contains("<table id=\"inconclusive\">", html, StringComparison.Ordinal);
+        Assert.Contains("would decide it", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-state=\"pass\"", html, StringComparison.Ordinal);
     }
 }

@@ -31,16 +31,16 @@ public sealed class CocoMask(string description, IReadOnlyList<CocoShape> object
 
     public override (int Width, int Height) ReadSize() => (width, height);
 
+    /// <summary>Why one of the shapes cannot be rasterised at the declared size (checked from numbers alone), or null.</summary>
+    public string? Problem() =>
+        objects.Concat(voids).Select(s => s.Problem(height, width)).FirstOrDefault(p => p != null) is string p ? $"annotation cannot be rasterised ({p}): {Description}" : null;
+
     private byte[] Union(IReadOnlyList<CocoShape> shapes)
     {
         var union = new byte[(long)width * height];
         foreach (CocoShape s in shapes)
         {
-            byte[] part = s.RasteriseColumnMajor(height, width);
-            for (int i = 0; i < union.Length; i++)
-            {
-                union[i] |= part[i];
-            }
+            s.RasteriseInto(union, height, width);
         }
         return union;
     }

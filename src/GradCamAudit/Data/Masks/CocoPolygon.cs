@@ -17,11 +17,22 @@ public static class CocoPolygon
     /// <summary>The polygon (x0, y0, x1, y1, ...) as column-major 0/1 pixels of a height x width image.</summary>
     public static byte[] Rasterise(IReadOnlyList<double> xy, int height, int width)
     {
+        var mask = new byte[(long)height * width];
+        RasteriseInto(xy, height, width, mask);
+        return mask;
+    }
+
+    /// <summary>
+    /// ORs the polygon into a column-major mask. The crossings are collected as positions and sorted; the pixels
+    /// between each odd and the next even crossing are set, so the cost is the edges' length plus the covered pixels,
+    /// not height x width per polygon. Vertices must be finite (see <see cref="CocoShape.Problem"/>).
+    /// </summary>
+    public static void RasteriseInto(IReadOnlyList<double> xy, int height, int width, byte[] columnMajor)
+    {
         int k = xy.Count / 2;
-        var toggles = new byte[((long)height * width) + 1];
         if (k == 0)
         {
-            return new byte[(long)height * width];
+            return;
         }
         var xs = new int[k + 1];
         var ys = new int[k + 1];
@@ -32,6 +43,7 @@ public static class CocoPolygon
         }
         (xs[k], ys[k]) = (xs[0], ys[0]);
         var walk = new List<(int U, int V)>();
+        var crossings = new List<long>();
         for (int j = 0; j < k; j++)
         {
             Walk(xs[j], ys[j], xs[j + 1], ys[j + 1], walk);
@@ -50,16 +62,39 @@ public static class CocoPolygon
                 continue;
             }
             double row = Math.Ceiling(Math.Clamp(((Math.Min(v0, v1) + 0.5) / Scale) - 0.5, 0, height));
-            toggles[((long)column * height) + (long)row] ^= 1;
+            crossings.Add(((long)column * height) + (long)row);
         }
-        var mask = new byte[(long)height * width];
-        byte state = 0;
-        for (long i = 0; i < mask.Length; i++)
+        crossings.Sort();
+        long n = (long)height * width;
+        long start = -1;
+        int i = 0;
+        while (i < crossings.Count)
         {
-            state ^= toggles[i];
-            mask[i] = state;
+            long at = crossings[i];
+            int same = 1;
+            while (i + same < crossings.Count && crossings[i + same] == at)
+            {
+                same++;
+            }
+            i += same;
+            if (same % 2 == 0)
+            {
+                continue; // an even number of toggles at one position cancels out
+            }
+            if (start < 0)
+            {
+                start = at;
+            }
+            else
+            {
+                columnMajor.AsSpan((int)Math.Min(start, n), (int)(Math.Min(at, n) - Math.Min(start, n))).Fill(1);
+                start = -1;
+            }
         }
-        return mask;
+        if (start >= 0 && start < n)
+        {
+            columnMajor.AsSpan((int)start).Fill(1); // an unclosed parity runs to the end, as the running sum did
+        }
     }
 
     /// <summary>The integer points of one scaled edge, stepping along its longer axis from its lower end (the edge's own order kept).</summary>

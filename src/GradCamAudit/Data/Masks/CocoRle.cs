@@ -16,7 +16,7 @@ public static class CocoRle
         long at = 0;
         for (int i = 0; i < counts.Count; i++)
         {
-            if (counts[i] < 0 || at + counts[i] > total)
+            if (counts[i] < 0 || counts[i] > total - at) // never at + counts[i]: a count near long.MaxValue would wrap
             {
                 throw new InvalidDataException($"RLE counts cover more than the {height}x{width} image (or are negative)");
             }
@@ -49,6 +49,10 @@ public static class CocoRle
                 {
                     throw new InvalidDataException("compressed RLE string ends inside a count");
                 }
+                if (k > 12)
+                {
+                    throw new InvalidDataException("compressed RLE string holds a count of more than 64 bits");
+                }
                 int c = s[p] - 48;
                 if (c is < 0 or > 63)
                 {
@@ -70,6 +74,29 @@ public static class CocoRle
             counts.Add(x);
         }
         return [.. counts];
+    }
+
+    /// <summary>
+    /// Why counts cannot be an RLE of a height x width image (a negative count, or a sum other than its pixel count,
+    /// checked without overflow), or null: a check made before any pixel is allocated.
+    /// </summary>
+    public static string? Problem(IReadOnlyList<long> counts, int height, int width)
+    {
+        long total = (long)height * width;
+        long at = 0;
+        for (int i = 0; i < counts.Count; i++)
+        {
+            if (counts[i] < 0)
+            {
+                return $"RLE count {i} is negative ({counts[i]})";
+            }
+            if (counts[i] > total - at)
+            {
+                return $"RLE counts cover more than the {height}x{width} image (count {i} is {counts[i]})";
+            }
+            at += counts[i];
+        }
+        return at == total ? null : $"RLE counts cover {at} pixels, the {height}x{width} image has {total}";
     }
 
     /// <summary>The compressed string of counts (the inverse of <see cref="DecodeString"/>).</summary>

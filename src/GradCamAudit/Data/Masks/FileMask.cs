@@ -28,7 +28,9 @@ public sealed class FileMask(string path, string description, string encoding, i
             return encoding switch
             {
                 "palette-index" => MaskPlanes.From(png.Width, png.Height, p => png.Sample(p, 0) == index ? 1 : png.Sample(p, 0) == VoidIndex ? 2 : 0),
-                "alpha" => MaskPlanes.From(png.Width, png.Height, p => !png.HasAlpha || png.Sample(p, png.Channels - 1) != 0 ? 1 : 0),
+                "alpha" => png.HasAlpha
+                    ? MaskPlanes.From(png.Width, png.Height, p => png.Sample(p, png.Channels - 1) != 0 ? 1 : 0)
+                    : throw NoAlpha(),
                 _ => MaskPlanes.From(png.Width, png.Height, p => png.IsNonZero(p) ? 1 : 0),
             };
         }
@@ -36,12 +38,37 @@ public sealed class FileMask(string path, string description, string encoding, i
         {
             throw new SampleException(ReasonCodes.MaskCorrupt, $"dataset.maskEncoding palette-index needs PNG masks (indices are read as stored): {Description}");
         }
+        if (encoding == "alpha" && !SourceHasAlpha(bytes))
+        {
+            throw NoAlpha();
+        }
         using SKBitmap rgba = SampleFiles.DecodeRgba(bytes, maxPixels, ReasonCodes.MaskCorrupt, "mask", Description);
         byte[] px = rgba.GetPixelSpan().ToArray();
         return MaskPlanes.From(rgba.Width, rgba.Height, p => encoding == "alpha" ? (px[(p * 4) + 3] != 0 ? 1 : 0) : ((px[p * 4] | px[(p * 4) + 1] | px[(p * 4) + 2]) != 0 ? 1 : 0));
     }
 
     public override (int Width, int Height) ReadSize() => SampleFiles.HeaderSize(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", Description);
+
+    /// <summary>
+    /// A mask read under <c>maskEncoding: alpha</c> whose file has no alpha channel would be object everywhere (every
+    /// correct sample "right for the wrong reason"): refused instead.
+    /// </summary>
+    private SampleException NoAlpha() =>
+        new(ReasonCodes.MaskCorrupt, $"dataset.maskEncoding is alpha but the mask file has no alpha channel (it would be object everywhere): {Description}");
+
+    /// <summary>Whether a non-PNG file declares an alpha channel (from its header; undecodable headers are left to the decoder's own error).</summary>
+    private static bool SourceHasAlpha(byte[] bytes)
+    {
+        try
+        {
+            using SKCodec? codec = SKCodec.Create(new SKMemoryStream(bytes));
+            return codec == null || codec.Info.AlphaType != SKAlphaType.Opaque;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return true;
+        }
+    }
 
     private T Corrupt<T>(Func<T> read)
     {

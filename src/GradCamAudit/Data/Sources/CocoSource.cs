@@ -146,7 +146,12 @@ public sealed class CocoSource : ISampleSource
         {
             return Error(ReasonCodes.MaskCorrupt, bad.Problem!);
         }
-        return new ManifestEntry(source, classOfCategory[category], imagePath, "", null, null, Mask(description, image, used));
+        CocoMask mask = Mask(description, image, used);
+        if (mask.Problem() is string problem) // found by validate too, and before any pixel is allocated
+        {
+            return Error(ReasonCodes.MaskCorrupt, problem);
+        }
+        return new ManifestEntry(source, classOfCategory[category], imagePath, "", null, null, mask);
     }
 
     private CocoMask Mask(string description, CocoImage image, IEnumerable<CocoAnnotation> used)

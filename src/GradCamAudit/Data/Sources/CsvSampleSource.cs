@@ -4,10 +4,9 @@ using GradCamAudit.Options;
 namespace GradCamAudit.Data.Sources;
 
 /// <summary>
-/// <c>dataset.format = csv</c>: today's manifest (<see cref="ManifestReader"/>), unchanged. With the default
-/// <c>nonzero</c> mask encoding entries carry no locator, so the decoder reads masks exactly as before; other
-/// encodings attach a <see cref="FileMask"/> (palette-index: <c>dataset.maskIndex</c>, else the label's class index + 1,
-/// index 0 being background).
+/// <c>dataset.format = csv</c>: today's manifest (<see cref="ManifestReader"/>). Every valid entry carries a
+/// <see cref="FileMask"/>, so PNG masks are read by the project's PNG reader at any bit depth (palette-index:
+/// <c>dataset.maskIndex</c>, else the label's class index + 1, index 0 being background).
 /// </summary>
 public sealed class CsvSampleSource(string manifestPath, IReadOnlyList<string> classes, DatasetSource settings) : ISampleSource
 {
@@ -29,13 +28,15 @@ public sealed class CsvSampleSource(string manifestPath, IReadOnlyList<string> c
     public string Fingerprint() => SourcePaths.Sha256File(manifestPath);
 
     /// <summary>The manifest's non-empty lines less the header (a record never spans lines): one read at disk speed.</summary>
-    public long CountRows() => Math.Max(0, File.ReadLines(manifestPath).LongCount(l => l.Length > 0) - 1);
+    public long CountRows() => Math.Max(0, BoundedLineReader.CountNonEmptyLines(manifestPath) - 1);
 
     public IEnumerable<ManifestEntry> Read(long? limit = null)
     {
         foreach (ManifestEntry e in reader.Read(limit))
         {
-            yield return settings.MaskEncoding == "nonzero" || e.ErrorCode != null
+            // Every mask file goes through FileMask (the project's PNG reader for PNGs), whatever the encoding: SkiaSharp
+            // reduces 16-bit PNGs to 8 bits, so a 16-bit mask with object value 1 would read as empty.
+            yield return e.ErrorCode != null
                 ? e
                 : e with { Locator = new FileMask(e.MaskPath, e.Source.Mask, settings.MaskEncoding, settings.MaskIndex ?? (e.Label + 1)) };
         }

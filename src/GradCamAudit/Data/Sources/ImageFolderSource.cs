@@ -28,11 +28,40 @@ public sealed class ImageFolderSource(IReadOnlyList<string> classes, DatasetSour
     public long Skipped => 0;
 
     /// <summary>The relative image paths in row order (read once).</summary>
-    public IReadOnlyList<string> Listing => listing ??= Directory.EnumerateFiles(images, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden })
+    /// <remarks>
+    /// Linked folders (symbolic links to directories) are not descended into: <c>ln -s . images/circle/again</c> would
+    /// otherwise repeat the class until ELOOP, and two such links make the walk exponential. Linked files are kept.
+    /// <see cref="SkippedLinks"/> counts the links left out.
+    /// </remarks>
+    public IReadOnlyList<string> Listing => listing ??= Walk()
         .Select(f => Path.GetRelativePath(images, f).Replace(Path.DirectorySeparatorChar, '/'))
         .Where(r => !r.Split('/').Any(seg => seg.StartsWith('.')) && SourcePaths.ImageExtensions.Contains(Path.GetExtension(r).ToLowerInvariant()))
         .Order(StringComparer.Ordinal)
         .ToList();
+
+    /// <summary>The linked folders the walk did not descend into (their relative paths), known after <see cref="Listing"/>.</summary>
+    public IReadOnlyList<string> SkippedLinks => skippedLinks;
+
+    private readonly List<string> skippedLinks = [];
+
+    private IEnumerable<string> Walk()
+    {
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden, IgnoreInaccessible = false };
+        var files = new System.IO.Enumeration.FileSystemEnumerable<string>(images, (ref System.IO.Enumeration.FileSystemEntry e) => e.ToFullPath(), options)
+        {
+            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry e) => !e.IsDirectory,
+            ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry e) =>
+            {
+                if ((e.Attributes & FileAttributes.ReparsePoint) == 0)
+                {
+                    return true;
+                }
+                skippedLinks.Add(Path.GetRelativePath(images, e.ToFullPath()).Replace(Path.DirectorySeparatorChar, '/'));
+                return false;
+            },
+        };
+        return files.ToList();
+    }
 
     public string Fingerprint() => SourcePaths.Sha256Lines(Listing.Select(r => $"{r}\t{new FileInfo(Path.Combine(images, r)).Length}"));
 

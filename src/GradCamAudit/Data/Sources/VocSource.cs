@@ -58,7 +58,12 @@ public sealed class VocSource : ISampleSource
 
     public long Skipped { get; private set; }
 
-    public string Fingerprint() => SourcePaths.Sha256File(listPath);
+    /// <summary>
+    /// What decides the rows: the split list and the content of every mask it names (the classes a mask holds decide
+    /// which rows it gives, so an edited mask can renumber the rows after it; a resume or merge must see that).
+    /// </summary>
+    public string Fingerprint() => SourcePaths.Sha256Lines(Ids().Prepend(SourcePaths.Sha256File(listPath)).Select(id =>
+        SourcePaths.Inside(root, $"SegmentationClass/{id}.png") is string mask && File.Exists(mask) ? $"{id}\t{SourcePaths.Sha256File(mask)}" : id));
 
     public long CountRows() => Ids().LongCount();
 
