@@ -35,11 +35,11 @@ public static class SampleFiles
         }
         catch (IOException ex)
         {
-            throw new SampleException(ReasonCodes.IoError, $"{what} could not be read after retries: {ex.Message}");
+            throw new SampleException(ReasonCodes.IoError, $"{what} could not be read after retries: {WithoutPath(ex.Message, path)}");
         }
         catch (UnauthorizedAccessException ex)
         {
-            throw new SampleException(ReasonCodes.IoError, $"{what} is not readable: {ex.Message}");
+            throw new SampleException(ReasonCodes.IoError, $"{what} is not readable: {WithoutPath(ex.Message, path)}");
         }
     }
 
@@ -58,6 +58,19 @@ public static class SampleFiles
     }
 
     /// <summary>Width and height from the file's header only (PNG: IHDR; others: SkiaSharp's codec header).</summary>
+    /// <summary>
+    /// An exception message with the file's absolute path (and its folder) replaced by its file name: errors.csv names
+    /// files as the manifest writes them, never the server's layout.
+    /// </summary>
+    public static string WithoutPath(string message, string path)
+    {
+        string full = Path.GetFullPath(path);
+        string name = Path.GetFileName(full);
+        string folder = Path.GetDirectoryName(full) ?? "";
+        string text = message.Replace(full, name, StringComparison.Ordinal);
+        return folder.Length > 1 ? text.Replace(folder, "…", StringComparison.Ordinal) : text;
+    }
+
     public static (int Width, int Height) HeaderSize(string path, string missingCode, string corruptCode, string what, string name)
     {
         if (!File.Exists(path))

@@ -24,18 +24,6 @@ public static class GradCam
     }
 
     /// <summary>
-    /// The closed form for a global-average-pooling + linear head (Selvaraju et al., "Grad-CAM generalizes CAM"):
-    /// y_c = Σ_k W[c,k]·mean_ij A_k(i,j) + b_c, so ∂y_c/∂A_k(i,j) = W[c,k]/(h·w) and α_k = W[c,k]/(h·w).
-    /// <paramref name="headWeight"/> is (C,K); <paramref name="classes"/> (B,) picks each sample's class.
-    /// </summary>
-    public static Tensor ClosedFormMaps(Tensor activations, Tensor headWeight, Tensor classes)
-    {
-        using var scope = NewDisposeScope();
-        long hw = activations.shape[2] * activations.shape[3];
-        return WeightedMaps(activations, headWeight.index_select(0, classes) / hw).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
     /// Bilinear upsampling (align_corners = false, as PyTorch's default) of (B,h,w) maps to (B,H,W) as two small
     /// matrix products, R·map·Cᵀ: bilinear interpolation is separable, and R (H,h) and C (W,w) are 1-D interpolation
     /// matrices (see <see cref="Interpolation"/>). For a 7x7 map at 224x224 that is 7·224·(7 + 224) multiply-adds per

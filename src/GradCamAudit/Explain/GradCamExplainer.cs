@@ -30,8 +30,9 @@ public sealed record EngineOutput(Tensor Logits, Tensor Predicted, Tensor Activa
 /// output by <c>output.detach().requires_grad_(true)</c>, so only the layers after the target build a graph;
 /// <c>torch.autograd.grad</c> of the summed selected logits with respect to that leaf gives every sample's
 /// gradient (samples are independent in eval mode), with no parameter gradients.</para>
-/// <para>Closed-form route: where the model declares a GAP+linear head reading the target, the maps are
-/// <see cref="GradCam.ClosedFormMaps"/> under no_grad, with no backward at all. It is used only after
+/// <para>Closed-form route: where the model declares a GAP+linear head reading the target, the gradients are
+/// W[c,k]/(h·w) (Selvaraju et al., "Grad-CAM generalizes CAM"), a broadcast view under inference mode, with no
+/// backward at all (<see cref="RunClosedForm"/>). It is used only after
 /// <see cref="VerifyClosedForm"/> has shown it equal to the autograd route on this model.</para>
 /// </summary>
 public sealed class GradCamExplainer : IDisposable

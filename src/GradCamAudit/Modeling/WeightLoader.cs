@@ -143,9 +143,26 @@ public static class WeightLoader
                 };
                 long[] shape = entry.Value.GetProperty("shape").EnumerateArray().Select(v => v.GetInt64()).ToArray();
                 long[] offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(v => v.GetInt64()).ToArray();
-                if (offsets.Length != 2 || offsets[1] < offsets[0] || dataStart + offsets[1] > stream.Length)
+                // Every number of the header is checked against the file before anything is allocated: negative or
+                // overflowing offsets, a shape whose size disagrees with its bytes (a hostile [1e12, 1e12] shape would
+                // otherwise ask LibTorch for petabytes).
+                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > stream.Length - dataStart || offsets[1] - offsets[0] > int.MaxValue)
                 {
                     throw new InvalidDataException($"tensor '{entry.Name}' lies outside the file (truncated?)");
+                }
+                long elementSize = dtype switch { ScalarType.Float64 or ScalarType.Int64 => 8, ScalarType.Float32 or ScalarType.Int32 => 4, ScalarType.Byte => 1, _ => 2 };
+                long elements = 1;
+                foreach (long d in shape)
+                {
+                    if (d < 0 || (d > 0 && elements > long.MaxValue / d / elementSize))
+                    {
+                        throw new InvalidDataException($"tensor '{entry.Name}' has an invalid shape [{string.Join(", ", shape)}]");
+                    }
+                    elements *= d;
+                }
+                if (elements * elementSize != offsets[1] - offsets[0])
+                {
+                    throw new InvalidDataException($"tensor '{entry.Name}' has {offsets[1] - offsets[0]} bytes for shape [{string.Join(", ", shape)}]");
                 }
                 stream.Position = dataStart + offsets[0];
                 byte[] bytes = reader.ReadBytes((int)(offsets[1] - offsets[0]));

@@ -61,6 +61,11 @@ public static class ConfigLoader
             var root = new JsonSection(doc.RootElement, "", errors, recorder);
             root.String("$schema", "");
             string name = root.String("name", Path.GetFileNameWithoutExtension(full));
+            if (name.Length == 0 || name is "." or ".." || name.Length > 128 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                // The name is part of the default output path and of every report title: no separators, no "..".
+                errors.Add($"name: '{name}' must be 1 to 128 characters of letters, digits, '-', '_' and '.' (not '.' or '..'): it names the output folder");
+            }
 
             var ds = root.Section("dataset", required: true);
             DatasetSource source = DatasetBinder.Bind(ds, baseDir, errors);

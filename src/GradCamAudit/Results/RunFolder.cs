@@ -100,11 +100,30 @@ public sealed partial class RunFolder(string directory)
         }
         if (File.Exists(RunJsonPath))
         {
+            try
+            {
+                _ = LoadManifest();
+            }
+            catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // --overwrite deletes run.json, report.html and the rest: only when this tool wrote them.
+                reason = $"'{RunJsonPath}' is not a run.json this tool wrote ({ex.Message})";
+                return RunFolderKind.Foreign;
+            }
             return RunFolderKind.Run;
         }
-        bool anyOwn = System.IO.Directory.Exists(ResultsDirectory) || System.IO.Directory.Exists(ErrorPartsDirectory) || System.IO.Directory.Exists(ExplanationsDirectory)
-            || File.Exists(ErrorsCsvPath) || File.Exists(ReportPath) || File.Exists(SummaryJsonPath);
-        return anyOwn ? RunFolderKind.Run : RunFolderKind.Unrelated;
+        bool anyParts = System.IO.Directory.Exists(ResultsDirectory) || System.IO.Directory.Exists(ErrorPartsDirectory) || System.IO.Directory.Exists(ExplanationsDirectory);
+        if (anyParts)
+        {
+            return RunFolderKind.Run; // a run's parts whose run.json is gone (a run writes run.json before any part)
+        }
+        string? lone = new[] { ErrorsCsvPath, ReportPath, SummaryJsonPath }.FirstOrDefault(File.Exists);
+        if (lone != null)
+        {
+            reason = $"'{lone}' is there without a run.json, so this tool did not write it";
+            return RunFolderKind.Foreign;
+        }
+        return RunFolderKind.Unrelated;
     }
 
     /// <summary>Removes only what a run of this tool writes: its part folders, errors.csv, run.json, report.html, summary.json, per_class.csv and their temporary files.</summary>

@@ -83,7 +83,13 @@ public sealed record RunManifest(
     {
         try
         {
-            return JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"empty run manifest: {path}");
+            RunManifest run = JsonSerializer.Deserialize<RunManifest>(File.ReadAllText(path), Json) ?? throw new InvalidDataException($"empty run manifest: {path}");
+            // Missing members deserialise as defaults: a JSON file of anything else would pass for a run.json.
+            if (string.IsNullOrEmpty(run.RunId) || string.IsNullOrEmpty(run.Status) || run.Config is null || run.Counts is null)
+            {
+                throw new InvalidDataException($"'{path}' is not a run.json of this tool (no runId, status, config or counts)");
+            }
+            return run;
         }
         catch (JsonException ex)
         {

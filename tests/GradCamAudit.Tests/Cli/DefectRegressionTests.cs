@@ -181,4 +181,22 @@ public sealed class DefectRegressionTests(DemoRunFixture demo) : IClassFixture<D
         Assert.Equal("undefined", (await browser.EvaluateAsync("typeof window.__pwned")).GetString());
         Assert.Contains("cards shown", (await browser.EvaluateAsync("document.getElementById('filter-count').textContent")).GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ErrorsCsv_OfARealAudit_NeutralisesEveryFormulaStart()
+    {
+        string dir = TestPaths.NewTempDir("csv-injection");
+        string manifest = TestDatasets.DemoSubset(dir, 2);
+        string[] hostile = ["=1+1", "+SUM(A1)", "-2+3", "@cmd"];
+        File.AppendAllLines(manifest, hostile.Select((id, i) => $"\"{id}\",missing{i}.png,circle,masks/none.png,clean,none"));
+        (int code, string log) = await Cli("audit", "--config", TestDatasets.Config(dir, manifest), "--quiet");
+        Assert.True(code == 0, log);
+        string[] errors = File.ReadAllLines(Path.Combine(dir, "out", "errors.csv")).Skip(1).ToArray();
+        Assert.Equal(4, errors.Length);
+        foreach (string id in hostile)
+        {
+            string line = errors.Single(e => e.Contains(id, StringComparison.Ordinal));
+            Assert.Contains(",'" + id, line, StringComparison.Ordinal);
+        }
+    }
 }

@@ -92,6 +92,18 @@ public sealed class ManifestHardeningTests
     }
 
     [Fact]
+    public void PassThroughColumns_CollidingOnlyByCase_AreConfigErrors()
+    {
+        string path = Manifest("image,label,mask,Confidence,ROW,note,Note,Pred_x", "a.png,circle,a_mask.png,1,2,x,y,z");
+        var ex = Assert.Throws<ConfigException>(() => new ManifestReader(path, Classes));
+        Assert.Contains(ex.Errors, e => e.Contains("'Confidence' would collide", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.Contains("'ROW' would collide", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.Contains("'Pred_x' would collide", StringComparison.Ordinal));
+        Assert.Contains(ex.Errors, e => e.Contains("'note', 'Note' differ only by case", StringComparison.Ordinal));
+        Assert.Equal(4, ex.Errors.Count);
+    }
+
+    [Fact]
     public void BoundedLineReader_PassesShortLinesThroughUnchanged_AndCountsLinesOnBytes()
     {
         string text = "a,b\r\nccc\n\n" + new string('z', 100) + "\nlast";

@@ -53,6 +53,25 @@ public sealed class SampleSourceTests
     }
 
     [Fact]
+    public void ImageFolder_LinkedFoldersAreNotDescended_LinkedFilesAreKept()
+    {
+        string dir = TestPaths.NewTempDir("folder-links");
+        string images = Path.Combine(dir, "images");
+        Directory.CreateDirectory(Path.Combine(images, "circle"));
+        Directory.CreateDirectory(Path.Combine(images, "square"));
+        File.WriteAllBytes(Path.Combine(images, "circle", "a.png"), [1]);
+        File.WriteAllBytes(Path.Combine(dir, "outside.png"), [1]);
+        File.CreateSymbolicLink(Path.Combine(images, "square", "linked.png"), Path.Combine(dir, "outside.png"));
+        // Two links back up the tree: followed, the walk would repeat the class until ELOOP, exponentially.
+        Directory.CreateSymbolicLink(Path.Combine(images, "circle", "again"), ".");
+        Directory.CreateSymbolicLink(Path.Combine(images, "circle", "twice"), "..");
+        Directory.CreateDirectory(Path.Combine(dir, "masks"));
+        var source = new ImageFolderSource(Classes, DatasetSource.Csv with { Format = "imagefolder", Images = images, Masks = Path.Combine(dir, "masks") });
+        Assert.Equal(["circle/a.png", "square/linked.png"], source.Read().Select(r => r.Source.SampleId));
+        Assert.Equal(["circle/again", "circle/twice"], source.SkippedLinks.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Coco_CategoriesTheModelLacks_AreOneConfigErrorListingEach_UnlessIgnored()
     {
         string dir = TestPaths.NewTempDir("coco");

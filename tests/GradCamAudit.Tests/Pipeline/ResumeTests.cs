@@ -100,4 +100,31 @@ public sealed class ResumeTests
         Assert.Contains("--resume: weights", stderr, StringComparison.Ordinal);
         Assert.Equal(before, Directory.EnumerateFiles(output, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList());
     }
+
+    [Theory]
+    [InlineData("config")]
+    [InlineData("weights")]
+    public async Task Resume_WithOnlyTheConfigOrOnlyTheWeightsChanged_NamesThatOne_Exit2(string changed)
+    {
+        string dir = TestPaths.NewTempDir("resume-one");
+        ReferenceRun.Dataset(dir);
+        string manifest = Path.Combine(dir, "data", "manifest.csv");
+        string weights = Path.Combine(dir, "weights.bin");
+        File.Copy(TestDatasets.DemoWeights, weights);
+        string config = TestDatasets.Config(dir, manifest, weights: weights, audit: ReferenceRun.Audit);
+        string output = Path.Combine(dir, "out");
+        KillAt(config, output, "part-committed:1");
+        if (changed == "weights")
+        {
+            File.AppendAllText(weights, " "); // the same path, other content: only the weights hash differs
+        }
+        else
+        {
+            File.WriteAllText(config, File.ReadAllText(config).Replace("\"audit\": {", "\"audit\": { \"offObjectLiftThreshold\": 1.5,", StringComparison.Ordinal));
+        }
+        (int code, string stderr) = await CliCapture.RunCapturingAsync(true, "audit", "--config", config, "--output", output, "--resume");
+        Assert.Equal(Commands.UsageError, code);
+        Assert.Equal(changed == "config", stderr.Contains("--resume: config", StringComparison.Ordinal));
+        Assert.Equal(changed == "weights", stderr.Contains("--resume: weights", StringComparison.Ordinal));
+    }
 }

@@ -36,6 +36,36 @@ public sealed class RunFolderTests
     }
 
     [Fact]
+    public async Task RunJsonOrReportThisToolDidNotWrite_IsRefusedWithOverwrite_AndKept()
+    {
+        string dir = TestPaths.NewTempDir("not-ours");
+        string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 4));
+        string output = Path.Combine(dir, "out");
+        Directory.CreateDirectory(output);
+        File.WriteAllText(Path.Combine(output, "run.json"), "{\"jobs\": [1, 2, 3]}");
+        Assert.Equal(Commands.UsageError, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--overwrite"]));
+        Assert.Equal("{\"jobs\": [1, 2, 3]}", File.ReadAllText(Path.Combine(output, "run.json")));
+        File.Delete(Path.Combine(output, "run.json"));
+        File.WriteAllText(Path.Combine(output, "report.html"), "<p>the team's own page</p>");
+        Assert.Equal(Commands.UsageError, await Commands.Build().ParseAndRunAsync(["audit", "--config", config, "--overwrite"]));
+        Assert.Equal("<p>the team's own page</p>", File.ReadAllText(Path.Combine(output, "report.html")));
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("a/b")]
+    [InlineData("..")]
+    [InlineData("")]
+    public void RunName_WithSeparatorsOrDots_IsAConfigError(string name)
+    {
+        string dir = TestPaths.NewTempDir("name");
+        string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 2));
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"name\": \"test\"", "\"name\": " + System.Text.Json.JsonSerializer.Serialize(name), StringComparison.Ordinal));
+        var ex = Assert.Throws<GradCamAudit.Options.ConfigException>(() => GradCamAudit.Options.ConfigLoader.Load(config));
+        Assert.Contains(ex.Errors, e => e.StartsWith("name:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ForeignResultsFolder_IsRefusedEvenWithOverwrite_AndNothingIsDeleted()
     {
         string dir = TestPaths.NewTempDir("foreign");
