@@ -67,7 +67,7 @@ public sealed class ManifestReader
         var index = Headers.Select((h, i) => (h, i)).GroupBy(x => x.h, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
         int idCol = index.GetValueOrDefault("id", -1);
         int[] extra = ExtraColumns.Select(c => index[c]).ToArray();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new Sources.IdSet(); // 32 bytes a row, whatever the ids' length
         long row = 0;
         while (reader.Read())
         {
@@ -93,7 +93,7 @@ public sealed class ManifestReader
         }
     }
 
-    private ManifestEntry Resolve(ManifestRow r, HashSet<string> seen, int fieldCount, bool badQuoting)
+    private ManifestEntry Resolve(ManifestRow r, Sources.IdSet seen, int fieldCount, bool badQuoting)
     {
         ManifestEntry Error(string code, string detail) => new(r, -1, "", "", code, detail);
         if (badQuoting)

@@ -200,7 +200,9 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             bool maskEmpty = r[3] <= 0;
             // Finite maps whose float32 sums overflow give non-finite metrics: off_object would silently read false
             // (NaN < threshold), so the sample is never flagged. Such a sample is an error, not a verdict.
-            if (!maskEmpty && (!double.IsFinite(r[Leading + liftIndex]) || !double.IsFinite(r[Leading + metrics.Count + liftIndex])))
+            // (An all-zero map, ReLU having removed everything, legitimately has no lift: its metrics are null, not an error.)
+            if (!maskEmpty && ((!double.IsFinite(r[Leading + liftIndex]) && AnyPositive(mapData.AsSpan(i * mapLength, camLength)))
+                || (!double.IsFinite(r[Leading + metrics.Count + liftIndex]) && AnyPositive(mapData.AsSpan((i * mapLength) + camLength, camLength)))))
             {
                 errors.Add(new SampleError(source.Row, source.SampleId, source.Image, ReasonCodes.NonFiniteOutput,
                     "the map's values overflow when summed: its mask metrics are not finite"));
@@ -227,7 +229,10 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             {
                 (string method, string target) = combos[c];
                 int cls = (int)step.TargetClasses[(i * targets.Count) + targets.ToList().IndexOf(target)];
-                bool store = storeMaps == "all" || (storeMaps == "primary" && method == primary);
+                // Every map is stored once: the primary method's predicted- and true-class maps are the results' pred_cam and
+                // true_cam (joined by sample_id), so their explanation rows hold the scalars and an empty map.
+                bool inResults = method == primary && target is "pred" or "true";
+                bool store = !inResults && (storeMaps == "all" || (storeMaps == "primary" && method == primary));
                 (double Deletion, double Insertion)? faithful = target == "pred" && step.Faithfulness.TryGetValue((i, method), out var auc) ? auc : null;
                 explanations.Add(new ExplanationRow(source.SampleId, source.Row, method, target, cls, classes[cls], ch, cw,
                     store ? Cam(c) : [], Values(r.Slice(Leading + (c * metrics.Count), metrics.Count)), faithful?.Deletion, faithful?.Insertion));
@@ -258,6 +263,18 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             values[m] = double.IsNaN(raw[m]) ? null : metrics[m].Info.IsBoolean ? raw[m] > 0.5 : raw[m];
         }
         return values;
+    }
+
+    private static bool AnyPositive(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values)
+        {
+            if (v > 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool AllFinite(ReadOnlySpan<float> values)

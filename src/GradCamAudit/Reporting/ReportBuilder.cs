@@ -209,6 +209,14 @@ public static class ReportBuilder
         // Every method's predicted-class map side by side on the first flagged cards.
         IReadOnlyList<string> methodNames = cfg.ExplainSettings.Methods;
         var sideBySide = methodNames.Count < 2 ? [] : ExplanationMaps.Read(runDirectory, flagged.Take(SideBySideCards).Select(g => g.Row.SampleId).ToList(), methodNames);
+        foreach ((string id, List<(string Method, float[] Cam)> list) in sideBySide)
+        {
+            // The primary method's maps are stored once, in the results (pred_cam): put them first on the card.
+            if (!list.Any(m => m.Method == methodNames[0]) && maps.GetValueOrDefault(id) is ReportMaps own && own.PredCam.Length > 0)
+            {
+                list.Insert(0, (methodNames[0], own.PredCam));
+            }
+        }
         GalleryItem Item(ReportRow r, string kind) => Gallery(r, maps.GetValueOrDefault(r.SampleId), info.GetValueOrDefault(r.SampleId), decoder, manifestRoot, mapsOnly,
             kind == "flagged" ? sideBySide.GetValueOrDefault(r.SampleId) : null) with
         {

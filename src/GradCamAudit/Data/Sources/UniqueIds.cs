@@ -8,7 +8,7 @@ public static class UniqueIds
 {
     public static IEnumerable<ManifestEntry> Enforce(IEnumerable<ManifestEntry> entries)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new IdSet();
         foreach (ManifestEntry e in entries)
         {
             if (e.ErrorCode == null && !seen.Add(e.Source.SampleId))
