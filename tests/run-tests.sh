@@ -29,6 +29,10 @@ if [ ${#services[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${services[@]}" >/dev/null
   if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
+# The Kubernetes manifest check's schema package (npm: kubernetes-models, with yaml), into tests/k8s/node_modules.
+if command -v npm >/dev/null 2>&1 && [ ! -d tests/k8s/node_modules/kubernetes-models ]; then
+  (cd tests/k8s && npm install --no-audit --no-fund --silent)
+fi
 dotnet tool restore
 
 dotnet test GradCamAudit.sln -c Release "$@"
