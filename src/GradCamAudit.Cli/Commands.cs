@@ -70,7 +70,12 @@ public static class Commands
             await CliLogging.WithProgressAsync(log, live: !pr.GetValue(Quiet) && pr.GetValue(LogFormat) != "json", async progress =>
                 finished = await AuditRunner.RunAsync(options, new RunRequest(n, pr.GetValue(overwrite), pr.GetValue(resume), TemplatesFolder(pr.GetValue(auditTemplates)), part, progress, history), log, ct)
                     .ConfigureAwait(false)).ConfigureAwait(false);
-            if (baselineDir != null || options.GatesSettings.Any)
+            if (part != null && (baselineDir != null || options.GatesSettings.Any))
+            {
+                // A shard's rates are a third of the evidence: gating it would fail (and retry) shards of a good night.
+                log.LogInformation("shard {Shard}: gates and --baseline are evaluated by merge on the merged run, not per shard", part);
+            }
+            else if (baselineDir != null || options.GatesSettings.Any)
             {
                 Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log, history, TemplatesFolder(pr.GetValue(auditTemplates))),
                     pr.GetValue(auditFailOnWarn), pr.GetValue(auditFailIfNotEvaluated), pr.GetValue(FailOnInconclusive));
@@ -111,11 +116,33 @@ public static class Commands
         var mergeOut = new Option<string>("--output") { Description = "Folder for the merged run.", Required = true };
         var mergeOverwrite = new Option<bool>("--overwrite") { Description = "Replace a previous run in the output folder." };
         var mergeTemplates = new Option<string?>("--templates") { Description = "Folder holding a report.sbn that overrides the embedded template." };
-        var shardDirs = new Argument<string[]>("shards") { Description = "The shard run folders (shard-I-of-N), all of one audit.", Arity = ArgumentArity.OneOrMore };
-        var merge = new Command("merge", "Merge the shard run folders of one audit into one run folder (results, errors, run.json, report).") { mergeOut, mergeOverwrite, mergeTemplates, shardDirs };
+        var shardDirs = new Argument<string[]>("shards") { Description = "The shard run folders (shard-I-of-N), all of one audit.", Arity = ArgumentArity.ZeroOrMore };
+        var shardsIn = new Option<string?>("--shards-in") { Description = "Instead of listing them: the folder the shards were given as --output (its shard-I-of-N folders are merged)." };
+        var mergeShardCount = new Option<int?>("--shard-count") { Description = "With --shards-in: the audit's shard count N (default: the only N found)." };
+        var mergeBaseline = new Option<string?>("--baseline") { Description = "A previous run folder: compare the merged run with it and gate against it." };
+        var mergeHistory = new Option<string?>("--history") { Description = "A folder of earlier run folders for the trend chart." };
+        var mergeFailOnWarn = new Option<bool>("--fail-on-warn") { Description = "Exit 3 also when a gate of severity warn is beyond its limit." };
+        var mergeFailIfNotEvaluated = new Option<bool>("--fail-if-not-evaluated") { Description = "Exit 3 also when a gate could not be evaluated." };
+        var merge = new Command("merge", "Merge the shard run folders of one audit into one run folder (results, errors, run.json, report), checking that every row is covered once, then evaluate the gates on it (exit 3 when one fails).")
+        {
+            mergeOut, mergeOverwrite, mergeTemplates, shardDirs, shardsIn, mergeShardCount, mergeBaseline, mergeHistory, mergeFailOnWarn, mergeFailIfNotEvaluated,
+        };
         merge.SetAction((pr, ct) => Guard(pr, async log =>
         {
-            await RunMerger.MergeAsync(pr.GetValue(mergeOut)!, pr.GetValue(shardDirs)!, pr.GetValue(mergeOverwrite), TemplatesFolder(pr.GetValue(mergeTemplates)), log, ct).ConfigureAwait(false);
+            string[] listed = pr.GetValue(shardDirs) ?? [];
+            string? root = pr.GetValue(shardsIn);
+            if ((root == null) == (listed.Length == 0))
+            {
+                throw new UsageException("merge: give the shard folders, or --shards-in DIR (not both)");
+            }
+            IReadOnlyList<string> folders = root != null ? ShardFolders.Under(root, pr.GetValue(mergeShardCount)) : listed;
+            string? baselineDir = RunFolderOption(pr.GetValue(mergeBaseline), "--baseline");
+            HistoryOptions? history = History(pr.GetValue(mergeHistory), 30);
+            RunManifest merged = await RunMerger.MergeAsync(pr.GetValue(mergeOut)!, folders, pr.GetValue(mergeOverwrite), TemplatesFolder(pr.GetValue(mergeTemplates)), log, ct).ConfigureAwait(false);
+            if (baselineDir != null || merged.Config.GatesSettings.Any)
+            {
+                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(pr.GetValue(mergeOut)!).Directory, baselineDir, log, history), pr.GetValue(mergeFailOnWarn), pr.GetValue(mergeFailIfNotEvaluated));
+            }
         }));
         root.Subcommands.Add(merge);
         root.Subcommands.Add(audit);
@@ -373,7 +400,7 @@ public static class Commands
             }
             return GateFailed;
         }
-        catch (Exception ex) when (ex is ConfigException or UsageException)
+        catch (Exception ex) when (ex is ConfigException or UsageException or RunFolderBusyException)
         {
             if (format == "json")
             {

@@ -41,6 +41,11 @@ public static class AuditRunner
             options = options with { Output = new OutputOptions(Path.Combine(options.Output.Directory, shard.FolderName)) };
         }
         var folder = new RunFolder(options.Output.Directory);
+        using RunFolderLock writer = RunFolderLock.Acquire(folder.Directory, request.Resume ? "audit --resume" : "audit");
+        if (writer.Stale is { } stale)
+        {
+            log.LogWarning("took over the stale lock of '{Folder}' left by {Holder}, which is gone (killed or crashed)", folder.Directory, stale);
+        }
         RunFolderKind kind = folder.Inspect(out string? foreign);
         if (kind == RunFolderKind.Foreign)
         {
@@ -59,7 +64,7 @@ public static class AuditRunner
         string manifestHash = dataset.Fingerprint();
         if (previous != null)
         {
-            RunHashes.CheckResumable(previous, configHash, manifestHash, weightsHash, dataset.ExtraColumns);
+            RunHashes.CheckResumable(previous, configHash, manifestHash, weightsHash, dataset.ExtraColumns, options);
             if (previous.Limit != request.Limit || previous.Shard != request.Shard)
             {
                 throw new ConfigException($"--resume: the folder's run had --limit {previous.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} and shard {previous.Shard?.ToString() ?? "none"}, this one {request.Limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} and {request.Shard?.ToString() ?? "none"}");
@@ -123,7 +128,7 @@ public static class AuditRunner
                 options.ConfigPath, configHash, weightsHash, dataset.Identity, manifestHash,
                 device.ToString(), options.Audit.Threads, options.Audit.BatchSize, model.TargetPath, scorer.Method, camH, camW, warnings,
                 new RunCounts(0, 0, 0, committed.Length), new RunTimings(0, 0, 0, 0, loadSeconds), options, dataset.ExtraColumns,
-                request.Limit, request.Shard);
+                request.Limit, request.Shard, Execution: RunExecution.Current(options.Audit));
             folder.SaveManifest(run);
             PausePoints.Reach("started");
 
@@ -139,9 +144,10 @@ public static class AuditRunner
                 hooks?.Sink?.Invoke(new CommitSink(committer)) ?? new CommitSink(committer),
                 options.Audit, timings, log, request.Progress, committed.Sum(p => p.RowCount), expectedRows);
             var pass = Stopwatch.StartNew();
+            var coverage = new RowCoverageCounter(request.Shard);
             try
             {
-                await pipeline.RunAsync(dataset.Read(request.Limit).Where(e => e.Source.Row > skipThrough && (request.Shard?.Contains(e.Source.Row) ?? true)), ct).ConfigureAwait(false);
+                await pipeline.RunAsync(coverage.Observe(dataset.Read(request.Limit)).Where(e => e.Source.Row > skipThrough && (request.Shard?.Contains(e.Source.Row) ?? true)), ct).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -157,6 +163,7 @@ public static class AuditRunner
             run = run with
             {
                 BatchSizeUsed = pipeline.BatchSizeUsed,
+                Coverage = coverage.Result,
                 Counts = new RunCounts(rows, rows - errors, errors, parts.Length, dataset.Skipped),
                 Timings = new RunTimings(pass.Elapsed.TotalSeconds, timings.DecodeSeconds, timings.ComputeSeconds, timings.WriteSeconds, loadSeconds),
             };

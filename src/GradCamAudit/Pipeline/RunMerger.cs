@@ -40,7 +40,7 @@ public static class RunMerger
             }
             if (run.Status != RunStatus.Complete)
             {
-                problems.Add($"'{dir}' is not complete (status {run.Status}{(run.FailureReason != null ? ": " + run.FailureReason : "")}); resume it first");
+                problems.Add($"{ShardReconciler.Name(folder, run)} is not complete (status {run.Status}{(run.FailureReason != null ? ": " + run.FailureReason : "")}): its rows are not merged{(run.Shard is { } s ? ShardReconciler.RowsOf(s, [run]) : "")}; resume it first");
             }
             if (run.Shard == null)
             {
@@ -53,9 +53,18 @@ public static class RunMerger
             RunManifest first = shards[0].Run;
             foreach ((RunFolder f, RunManifest r) in shards.Skip(1))
             {
-                if (r.ConfigSha256 != first.ConfigSha256 || r.ManifestSha256 != first.ManifestSha256 || r.WeightsSha256 != first.WeightsSha256)
+                string other = $"{ShardReconciler.Name(f, r)} belongs to another audit than {ShardReconciler.Name(shards[0].Folder, first)}";
+                if (r.ConfigSha256 != first.ConfigSha256)
                 {
-                    problems.Add($"'{f.Directory}' belongs to another audit than '{shards[0].Folder.Directory}' (config, manifest or weights hash differs)");
+                    problems.Add($"{other}: the config sha256 differs ({r.ConfigSha256[..12]} vs {first.ConfigSha256[..12]}); keys: {string.Join("; ", RunIdentity.Differences(r.Config, first.Config))}");
+                }
+                if (r.ManifestSha256 != first.ManifestSha256)
+                {
+                    problems.Add($"{other}: the dataset (manifest) sha256 differs ({r.ManifestSha256[..12]} vs {first.ManifestSha256[..12]})");
+                }
+                if (r.WeightsSha256 != first.WeightsSha256)
+                {
+                    problems.Add($"{other}: the weights sha256 differs ({r.WeightsSha256[..12]} vs {first.WeightsSha256[..12]})");
                 }
                 if (r.Limit != first.Limit || !r.ExtraColumns.SequenceEqual(first.ExtraColumns, StringComparer.Ordinal))
                 {
@@ -72,9 +81,9 @@ public static class RunMerger
                 var indices = shards.Where(s => s.Run.Shard != null).Select(s => s.Run.Shard!.Index).ToList();
                 var missing = Enumerable.Range(0, counts[0]).Except(indices).ToList();
                 var duplicated = indices.GroupBy(i => i).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-                if (missing.Count > 0)
+                foreach (int m in missing)
                 {
-                    problems.Add($"shard(s) {string.Join(", ", missing)} of {counts[0]} missing");
+                    problems.Add($"shard {m} of {counts[0]} is missing (no run folder given for it){ShardReconciler.RowsOf(new ShardSpec(m, counts[0]), shards.Select(s => s.Run))}");
                 }
                 if (duplicated.Count > 0)
                 {
@@ -86,6 +95,10 @@ public static class RunMerger
         {
             problems.Add("give the shard folders to merge");
         }
+        if (problems.Count == 0)
+        {
+            await ShardReconciler.CheckAsync(shards, problems, ct).ConfigureAwait(false);
+        }
         if (problems.Count > 0)
         {
             throw new ConfigException(problems.Select(p => "merge: " + p).ToArray());
@@ -93,6 +106,7 @@ public static class RunMerger
         ReportBuilder.CheckTemplate(templateDirectory ?? shards[0].Run.Config.Report.TemplateDirectory);
 
         var target = new RunFolder(output);
+        using RunFolderLock writer = RunFolderLock.Acquire(target.Directory, "merge");
         RunFolderKind kind = target.Inspect(out string? foreign);
         if (kind == RunFolderKind.Foreign)
         {
@@ -119,7 +133,9 @@ public static class RunMerger
             BatchSizeUsed = shards.Min(s => s.Run.BatchSizeUsed),
             Warnings = shards.SelectMany(s => s.Run.Warnings).Distinct(StringComparer.Ordinal).ToList(),
             Config = basis.Config with { Output = new OutputOptions(target.Directory) },
-            MergedShards = shards.Select(s => new ShardRun(s.Run.Shard!.Index, s.Run.RunId, s.Run.Device, s.Run.Counts.ManifestRows, s.Run.Timings)).ToList(),
+            MergedShards = shards.Select(s => new ShardRun(s.Run.Shard!.Index, s.Run.RunId, s.Run.Device, s.Run.Counts.ManifestRows, s.Run.Timings, s.Run.Execution)).ToList(),
+            Coverage = basis.Coverage! with { ShardRows = basis.Coverage!.DatasetRows, ShardDigest = basis.Coverage.DatasetDigest },
+            Execution = null,
             Timings = new RunTimings(
                 shards.Max(s => s.Run.Timings.TotalSeconds), shards.Sum(s => s.Run.Timings.DecodeSeconds), shards.Sum(s => s.Run.Timings.ComputeSeconds),
                 shards.Sum(s => s.Run.Timings.WriteSeconds), shards.Max(s => s.Run.Timings.LoadSeconds)),
@@ -129,23 +145,35 @@ public static class RunMerger
         var metadata = new Dictionary<string, string> { [ResultsSchema.RunIdKey] = runId, [ResultsSchema.ConfigHashKey] = basis.ConfigSha256 };
         var committer = new PartCommitter(target, basis.ExtraColumns, basis.Config.ExplainSettings.MetricColumns, basis.Config.Audit.PartRows, metadata);
         var streams = shards.Select(s => new ShardStream(s.Folder)).ToList();
-        foreach (ShardStream s in streams)
+        var tracker = new ShardReconciler.Tracker(shards);
+        try
         {
-            await s.MoveNextAsync(ct).ConfigureAwait(false);
-        }
-        while (true)
-        {
-            ShardStream? next = streams.Where(s => s.Current != null).MinBy(s => s.Current!.Value.Row);
-            if (next == null)
+            foreach (ShardStream s in streams)
             {
-                break;
+                await s.MoveNextAsync(ct).ConfigureAwait(false);
             }
-            (long row, IDictionary<string, object?>? result, SampleError? error) = next.Current!.Value;
-            IReadOnlyList<IDictionary<string, object?>> explained = result == null ? [] : await next.ExplanationsOfAsync(row, ct).ConfigureAwait(false);
-            await committer.AddRawAsync(result == null ? [] : [result], error == null ? [] : [error], explained, ct).ConfigureAwait(false);
-            await next.MoveNextAsync(ct).ConfigureAwait(false);
+            while (true)
+            {
+                ShardStream? next = streams.Where(s => s.Current != null).MinBy(s => s.Current!.Value.Row);
+                if (next == null)
+                {
+                    break;
+                }
+                (long row, IDictionary<string, object?>? result, SampleError? error) = next.Current!.Value;
+                tracker.Observe(streams.IndexOf(next), row);
+                IReadOnlyList<IDictionary<string, object?>> explained = result == null ? [] : await next.ExplanationsOfAsync(row, ct).ConfigureAwait(false);
+                await committer.AddRawAsync(result == null ? [] : [result], error == null ? [] : [error], explained, ct).ConfigureAwait(false);
+                await next.MoveNextAsync(ct).ConfigureAwait(false);
+            }
+            await committer.CompleteAsync(evenIfEmpty: true, ct).ConfigureAwait(false);
+            tracker.Verify();
         }
-        await committer.CompleteAsync(evenIfEmpty: true, ct).ConfigureAwait(false);
+        catch (InvalidDataException ex)
+        {
+            // A shard whose rows do not reconcile leaves a failed merged run, never a complete one.
+            target.SaveManifest(merged with { Status = RunStatus.Failed, FailureReason = ex.Message, FinishedUtc = DateTimeOffset.UtcNow });
+            throw;
+        }
 
         PartCoverage[] parts = await RunParts.ReadAllAsync(target, ct).ConfigureAwait(false);
         RunParts.AssembleErrors(target, parts);

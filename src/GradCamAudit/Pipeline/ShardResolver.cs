@@ -32,6 +32,10 @@ public static class ShardResolver
         {
             return null;
         }
+        if (index == null && count == null && EnvInt(env, "JOB_COMPLETION_INDEX") == null && EnvInt(env, "SLURM_ARRAY_TASK_COUNT") is int tasks)
+        {
+            CheckWholeSlurmArray(env, tasks);
+        }
         index ??= EnvIndex(env);
         count ??= EnvInt(env, "SLURM_ARRAY_TASK_COUNT") ?? EnvInt(env, CountVariable);
         if (index == null || count == null)
@@ -45,6 +49,21 @@ public static class ShardResolver
             throw new UsageException($"sharding: index {index} is not in [0, {count - 1}] for {count} shards");
         }
         return new ShardSpec(index.Value, count.Value);
+    }
+
+    /// <summary>
+    /// Index and count from a Slurm array are those of a night only when the array is the whole night's: a re-run of
+    /// some indices (<c>sbatch --array=1</c>, <c>--array=0,2</c>) would otherwise audit the whole dataset as shard 0 of 1,
+    /// or the wrong stride.
+    /// </summary>
+    private static void CheckWholeSlurmArray(Func<string, string?> env, int tasks)
+    {
+        int min = EnvInt(env, "SLURM_ARRAY_TASK_MIN") ?? 0, max = EnvInt(env, "SLURM_ARRAY_TASK_MAX") ?? min + tasks - 1;
+        if (tasks < 2 || max - min + 1 != tasks)
+        {
+            throw new UsageException($"sharding: this Slurm array has {tasks} task(s) over indices {min}..{max}, which looks like a re-run of some shards of a night: "
+                + "--shard auto cannot tell the night's shard count; give --shard I/N (configs/deploy/slurm-submit.sh --rerun I does)");
+        }
     }
 
     private static int? EnvIndex(Func<string, string?> env)

@@ -77,7 +77,7 @@ public sealed partial class RunFolder(string directory)
     public RunFolderKind Inspect(out string? reason)
     {
         reason = null;
-        if (!System.IO.Directory.Exists(Directory) || !System.IO.Directory.EnumerateFileSystemEntries(Directory).Any())
+        if (!System.IO.Directory.Exists(Directory) || !System.IO.Directory.EnumerateFileSystemEntries(Directory).Any(e => !RunFolderLock.IsLockFile(Path.GetFileName(e))))
         {
             return RunFolderKind.Empty;
         }

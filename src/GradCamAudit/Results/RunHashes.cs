@@ -11,23 +11,24 @@ public static class RunHashes
 {
     /// <summary>
     /// SHA-256 of the canonical resolved config: the validated options (overrides applied, defaults filled in, paths
-    /// absolute) as JSON in declaration order, without <c>output.*</c> and the config file's own path.
+    /// absolute) as JSON in declaration order, without <c>output.*</c>, the config file's own path and the execution
+    /// settings (<see cref="RunIdentity.ExecutionKeys"/>: threads, decode workers, batch size...).
     /// </summary>
     public static string Config(AuditOptions options)
     {
         JsonObject node = JsonSerializer.SerializeToNode(options, RunManifest.Json)!.AsObject();
-        node.Remove("output");
-        node.Remove("configPath");
+        RunIdentity.RemoveNonIdentity(node);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(node.ToJsonString())));
     }
 
     /// <summary>Throws one <see cref="ConfigException"/> listing everything that differs between a run folder and this config.</summary>
-    public static void CheckResumable(RunManifest previous, string configHash, string manifestHash, string weightsHash, IReadOnlyList<string> extraColumns)
+    public static void CheckResumable(RunManifest previous, string configHash, string manifestHash, string weightsHash, IReadOnlyList<string> extraColumns, AuditOptions? current = null)
     {
         var problems = new List<string>();
         if (previous.ConfigSha256 != configHash)
         {
-            problems.Add($"config: the folder's run used config sha256 {previous.ConfigSha256[..12]}, this one is {configHash[..12]}");
+            string keys = current == null ? "" : "; keys that differ (the folder's vs this): " + string.Join("; ", RunIdentity.Differences(previous.Config, current));
+            problems.Add($"config: the folder's run used config sha256 {previous.ConfigSha256[..12]}, this one is {configHash[..12]}{keys}");
         }
         if (previous.ManifestSha256 != manifestHash)
         {

@@ -26,7 +26,7 @@ public sealed record ShardSpec(int Index, int Count)
 }
 
 /// <summary>What a merged run records of each shard it was made from.</summary>
-public sealed record ShardRun(int Index, string RunId, string Device, long Rows, RunTimings Timings);
+public sealed record ShardRun(int Index, string RunId, string Device, long Rows, RunTimings Timings, RunExecution? Execution = null);
 
 /// <summary>The lifecycle of a run folder, recorded in run.json.</summary>
 public static class RunStatus
@@ -68,7 +68,9 @@ public sealed record RunManifest(
     IReadOnlyList<string> ExtraColumns,
     long? Limit = null,
     ShardSpec? Shard = null,
-    IReadOnlyList<ShardRun>? MergedShards = null)
+    IReadOnlyList<ShardRun>? MergedShards = null,
+    RowCoverage? Coverage = null,
+    RunExecution? Execution = null)
 {
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -34,9 +34,9 @@ public static class ReferenceRun
         Duck.Query($"SELECT * EXCLUDE (sample_id), sample_id FROM {Duck.Results(output)} ORDER BY row");
 
     /// <summary>Same rows by sample_id, scalars and maps within 1e-5, the same errors.csv, counts, config hash, a whole report.</summary>
-    public static void AssertSameAsBaseline(string output, bool sameParts = true)
+    public static void AssertSameAsBaseline(string output, bool sameParts = true, string? baselineOutput = null)
     {
-        string baseline = Baseline.Value.Output;
+        string baseline = baselineOutput ?? Baseline.Value.Output;
         var expected = Rows(baseline);
         var actual = Rows(output);
         Assert.Equal(expected.Select(r => (string)r["sample_id"]!), actual.Select(r => (string)r["sample_id"]!));

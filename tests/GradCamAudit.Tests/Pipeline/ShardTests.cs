@@ -78,6 +78,10 @@ public sealed class ShardTests
         // Slurm array --array=10-13: task ids 10..13, index = id - min.
         Assert.Equal(new ShardSpec(2, 4), ShardResolver.Resolve("auto", null, null, Env(("SLURM_ARRAY_TASK_ID", "12"), ("SLURM_ARRAY_TASK_MIN", "10"), ("SLURM_ARRAY_TASK_COUNT", "4"))));
         Assert.Throws<UsageException>(() => ShardResolver.Resolve("auto", null, null, Env()));
+        // A re-run of one index (sbatch --array=1) or of some (--array=0,2) is refused, not audited as shard 0 of 1.
+        Assert.Throws<UsageException>(() => ShardResolver.Resolve("auto", null, null, Env(("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_MAX", "1"), ("SLURM_ARRAY_TASK_COUNT", "1"))));
+        Assert.Throws<UsageException>(() => ShardResolver.Resolve("auto", null, null, Env(("SLURM_ARRAY_TASK_ID", "2"), ("SLURM_ARRAY_TASK_MIN", "0"), ("SLURM_ARRAY_TASK_MAX", "2"), ("SLURM_ARRAY_TASK_COUNT", "2"))));
+        Assert.Equal(new ShardSpec(1, 3), ShardResolver.Resolve("1/3", null, null, Env(("SLURM_ARRAY_TASK_ID", "1"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "1"))));
         Assert.Throws<UsageException>(() => ShardResolver.Resolve("4/4", null, null, Env()));
         Assert.Throws<UsageException>(() => ShardResolver.Resolve("1-4", null, null, Env()));
         Assert.Throws<UsageException>(() => ShardResolver.Resolve(null, null, null, Env(("JOB_COMPLETION_INDEX", "x"), (ShardResolver.CountVariable, "2"))));
