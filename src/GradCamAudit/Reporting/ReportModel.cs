@@ -27,7 +27,8 @@ public sealed record ReportModel(
     IReadOnlyList<MeanMapRow>? MeanMaps = null,
     string MeanMapsNote = "",
     SampledChecksModel? Checks = null,
-    string ConfidenceChart = "");
+    string ConfidenceChart = "",
+    Findings.FindingsReport? Findings = null);
 
 /// <summary>
 /// One gate as the report's gate table shows it, with its evidence: the samples behind it (<paramref name="Evidence"/>,
