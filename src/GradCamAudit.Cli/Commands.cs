@@ -166,6 +166,16 @@ public static class Commands
         }));
         root.Subcommands.Add(makeDemo);
 
+        var noiseOut = new Option<string>("--output") { Description = "Folder to write the label-noise demo split into.", Required = true };
+        var makeNoise = new Command("demo-label-noise", "Write the label-noise known answer: a fresh demo split with a seeded 10% of the clean labels flipped.") { noiseOut };
+        makeNoise.SetAction((pr, ct) => Guard(pr, log =>
+        {
+            (int count, int flipped) = LabelNoiseDemo.Write(pr.GetValue(noiseOut)!);
+            log.LogInformation("wrote {Count} samples ({Flipped} clean labels flipped) to {Folder}", count, flipped, pr.GetValue(noiseOut));
+            return Task.CompletedTask;
+        }));
+        root.Subcommands.Add(makeNoise);
+
         var weightsOut = new Option<string>("--output") { Description = "Where to save the demo CNN weights (TorchSharp format).", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 6 };
         var perClass = new Option<int>("--per-class") { Description = "Training samples per class.", DefaultValueFactory = _ => 600 };

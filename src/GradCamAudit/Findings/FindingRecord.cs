@@ -23,8 +23,14 @@ public sealed class FindingRecord
 
     public static FindingRecord Of(Finding f) => new()
     {
-        SampleId = f.SampleId, Row = f.Row, Kind = f.Kind, Reason = f.Reason, Score = f.Score,
-        GivenThreshold = f.GivenThreshold, GivenOutlierCut = f.GivenOutlierCut, PredThreshold = f.PredThreshold,
+        SampleId = f.SampleId,
+        Row = f.Row,
+        Kind = f.Kind,
+        Reason = f.Reason,
+        Score = f.Score,
+        GivenThreshold = f.GivenThreshold,
+        GivenOutlierCut = f.GivenOutlierCut,
+        PredThreshold = f.PredThreshold,
     };
 
     public Finding ToFinding() => new(SampleId, Row, Kind, Reason, Score, GivenThreshold, GivenOutlierCut, PredThreshold);
