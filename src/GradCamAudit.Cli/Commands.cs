@@ -141,7 +141,8 @@ public static class Commands
             RunManifest merged = await RunMerger.MergeAsync(pr.GetValue(mergeOut)!, folders, pr.GetValue(mergeOverwrite), TemplatesFolder(pr.GetValue(mergeTemplates)), log, ct).ConfigureAwait(false);
             if (baselineDir != null || merged.Config.GatesSettings.Any)
             {
-                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(pr.GetValue(mergeOut)!).Directory, baselineDir, log, history), pr.GetValue(mergeFailOnWarn), pr.GetValue(mergeFailIfNotEvaluated));
+                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(pr.GetValue(mergeOut)!).Directory, baselineDir, log, history, TemplatesFolder(pr.GetValue(mergeTemplates))),
+                    pr.GetValue(mergeFailOnWarn), pr.GetValue(mergeFailIfNotEvaluated), pr.GetValue(FailOnInconclusive));
             }
         }));
         root.Subcommands.Add(merge);
@@ -196,6 +197,16 @@ public static class Commands
             return Task.CompletedTask;
         }));
         root.Subcommands.Add(makeDemo);
+
+        var noiseOut = new Option<string>("--output") { Description = "Folder to write the label-noise demo split into.", Required = true };
+        var makeNoise = new Command("demo-label-noise", "Write the label-noise known answer: a fresh demo split with a seeded 10% of the clean labels flipped.") { noiseOut };
+        makeNoise.SetAction((pr, ct) => Guard(pr, log =>
+        {
+            (int count, int flipped) = LabelNoiseDemo.Write(pr.GetValue(noiseOut)!);
+            log.LogInformation("wrote {Count} samples ({Flipped} clean labels flipped) to {Folder}", count, flipped, pr.GetValue(noiseOut));
+            return Task.CompletedTask;
+        }));
+        root.Subcommands.Add(makeNoise);
 
         var weightsOut = new Option<string>("--output") { Description = "Where to save the demo CNN weights (TorchSharp format).", Required = true };
         var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 6 };

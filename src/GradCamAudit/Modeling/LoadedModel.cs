@@ -38,12 +38,12 @@ public sealed class LoadedModel : IDisposable
     /// Builds the architecture, loads the weights, resolves the target layer. Every model-dependent problem is a
     /// <see cref="ConfigException"/> raised before any sample is read.
     /// </summary>
-    public static LoadedModel Load(ModelOptions options, Device device)
+    public static LoadedModel Load(ModelOptions options, Device device, int autoMinMapSide = AutoTargetLayer.DefaultMinMapSide)
     {
         if (options.Architecture == TorchScriptModel.ArchitectureName)
         {
             var script = TorchScriptModel.Load(options.Weights, options.Head ?? throw new ConfigException("model.head: required for torchscript"));
-            if (options.TargetLayer.Length > 0 && options.TargetLayer != TorchScriptModel.TargetPath)
+            if (options.TargetLayer.Length > 0 && options.TargetLayer != TorchScriptModel.TargetPath && options.TargetLayer != AutoTargetLayer.Auto)
             {
                 throw new ConfigException($"model.targetLayer: a torchscript model's target is the trunk's output ('{TorchScriptModel.TargetPath}'); export the trunk up to the layer you want");
             }
@@ -61,6 +61,10 @@ public sealed class LoadedModel : IDisposable
             throw;
         }
         string targetPath = options.TargetLayer.Length > 0 ? options.TargetLayer : spec.DefaultTarget;
+        if (AutoTargetLayer.Applies(options.TargetLayer, spec.Name))
+        {
+            targetPath = AutoTargetLayer.Choose(network, StagesOf(spec.Name)!, options.InputHeight, options.InputWidth, autoMinMapSide).Path;
+        }
         nn.Module<Tensor, Tensor> target = ResolveTarget(network, targetPath);
         return FromModule(network, target, targetPath, device, HeadWeightFor(spec, network, targetPath), FinerTargetFor(spec.Name, targetPath));
     }
@@ -84,6 +88,9 @@ public sealed class LoadedModel : IDisposable
         ["vgg16_bn"] = ["features.22", "features.32", "features.42"],
         ["mobilenet_v2"] = ["features.6", "features.13", "features.18"],
     };
+
+    /// <summary>The stage outputs of an architecture, fine to coarse (what <c>model.targetLayer: auto</c> chooses from), or null.</summary>
+    public static IReadOnlyList<string>? StagesOf(string architecture) => Stages.GetValueOrDefault(architecture);
 
     /// <summary>
     /// The stage before the one <paramref name="targetPath"/> belongs to (a sub-module such as <c>layer4.1</c> belongs

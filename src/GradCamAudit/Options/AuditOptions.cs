@@ -10,8 +10,12 @@ public sealed record AuditOptions(
     OutputOptions Output,
     ReportOptions Report,
     ExplainOptions? Explain = null,
-    GatesOptions? Gates = null)
+    GatesOptions? Gates = null,
+    FindingsOptions? Findings = null)
 {
+    /// <summary>The findings section (the defaults for a run.json written before the section existed).</summary>
+    public FindingsOptions FindingsSettings => Findings ?? FindingsOptions.Default;
+
     /// <summary>The gates section (none configured for a run.json written before the section existed).</summary>
     public GatesOptions GatesSettings => Gates ?? GatesOptions.None;
 

@@ -248,6 +248,9 @@ public static class ConfigLoader
                 errors.Add($"report.templateDirectory: '{templates}' holds no report.sbn");
             }
 
+            var fs = root.Section("findings", required: false);
+            var findings = new FindingsOptions(fs.Int("minMapSize", 4, 1, 10_000), fs.Bool("acceptCoarseMaps", false), fs.Double("outlierMads", 3.0, 0.5, 20));
+
             root.ReportUnknownKeys();
             if (errors.Count > 0)
             {
@@ -264,7 +267,8 @@ public static class ConfigLoader
                 new OutputOptions(Path.GetFullPath(outDir)),
                 new ReportOptions(gallery, templates, confusionMax, images),
                 new ExplainOptions(methods, targets, metrics, maps, perturbationSample, seed, perturbationBatch, faithfulnessSample, faithfulnessSteps, sanitySample),
-                gates);
+                gates,
+                findings);
         }
     }
 

@@ -80,7 +80,7 @@ public static class AuditRunner
         Torch.Initialise(options.Audit.Threads);
         torch.Device device = LoadedModel.ResolveDevice(options.Audit.Device);
         log.LogInformation("device {Device}, {Threads} threads; loading {Architecture} from {Weights}", device, options.Audit.Threads, options.Model.Architecture, options.Model.Weights);
-        LoadedModel model = LoadedModel.Load(options.Model, device);
+        LoadedModel model = LoadedModel.Load(options.Model, device, options.FindingsSettings.MinMapSize); // targetLayer auto (or unset): the deepest stage reaching the minimum map size
         bool disposeModel = true;
         BatchScorer? disposeScorer = null;
         try

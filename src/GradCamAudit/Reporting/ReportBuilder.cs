@@ -45,6 +45,7 @@ public static class ReportBuilder
         }
         Template template = LoadTemplate(templateDirectory ?? run.Config.Report.TemplateDirectory);
         ReportModel model = BuildModel(runDirectory, run, out RunSummary summary, exactMeanMaps: finishing != null);
+        model = model with { Findings = Findings.FindingsRun.Write(runDirectory, run) }; // decided from the committed results, as every later verb does
         SummaryWriter.Write(folder, run, summary);
         if (history != null)
         {

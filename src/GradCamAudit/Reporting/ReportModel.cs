@@ -28,7 +28,8 @@ public sealed record ReportModel(
     string MeanMapsNote = "",
     SampledChecksModel? Checks = null,
     string ConfidenceChart = "",
-    IReadOnlyList<GateRow>? Inconclusive = null);
+    IReadOnlyList<GateRow>? Inconclusive = null,
+    Findings.FindingsReport? Findings = null);
 
 /// <summary>
 /// One gate as the report's gate table shows it, with its evidence: the samples behind it (<paramref name="Evidence"/>,

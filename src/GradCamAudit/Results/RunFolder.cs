@@ -140,7 +140,8 @@ public sealed partial class RunFolder(string directory)
                 System.IO.Directory.Delete(sub, recursive: true);
             }
         }
-        foreach (string name in new[] { ErrorsCsvName, RunJsonName, ReportName, SummaryJsonName, PerClassCsvName, RunSummaryName }.Concat(ComparisonNames))
+        DeleteFindingsArtefacts();
+        foreach (string name in new[] { ErrorsCsvName, RunJsonName, ReportName, SummaryJsonName, PerClassCsvName, RunSummaryName }.Concat(ComparisonNames).Concat(FindingsNames))
         {
             File.Delete(Path.Combine(Directory, name));
             File.Delete(TempPath(Path.Combine(Directory, name)));

@@ -126,7 +126,7 @@ public sealed class ModelParityTests(ModelFixtures fixtures) : IClassFixture<Mod
         string manifest = Path.Combine(TestPaths.Configs, "demo", "manifest.csv").Replace("\\", "/", StringComparison.Ordinal);
         File.WriteAllText(config, $$"""
         { "dataset": { "manifest": "{{manifest}}", "classes": ["circle", "square", "triangle"] },
-          "model": { "architecture": "resnet18", "weights": "{{fixtures.File_("resnet18.pt")}}", "inputSize": [64, 64] },
+          "model": { "architecture": "resnet18", "weights": "{{fixtures.File_("resnet18.pt")}}", "inputSize": [64, 64], "targetLayer": "layer4" },
           "output": { "directory": "out" } }
         """);
         var logs = new List<string>();
@@ -138,5 +138,8 @@ public sealed class ModelParityTests(ModelFixtures fixtures) : IClassFixture<Mod
         Assert.Equal(8, run.Counts.ManifestRows);
         string html = File.ReadAllText(GradCamAudit.Reporting.ReportBuilder.Render(Path.Combine(dir, "out"), null));
         Assert.Contains("too coarse", html, StringComparison.Ordinal);
+        // Set explicitly and not accepted: no verdict from the 2x2 map, and the page says so at the top.
+        Assert.All(GradCamAudit.Findings.FindingsRun.Read(Path.Combine(dir, "out")), f => Assert.Equal((null, GradCamAudit.Findings.FindingKinds.MapTooCoarse), (f.Kind, f.Reason)));
+        Assert.Contains("findings-cautions", html, StringComparison.Ordinal);
     }
 }
