@@ -40,6 +40,8 @@ public static class AuditRunner
             // Every shard is a run folder of its own under the output folder, resumable like any other.
             options = options with { Output = new OutputOptions(Path.Combine(options.Output.Directory, shard.FolderName)) };
         }
+        // The template first: it needs nothing, and a broken one must fail before the folder (or its lock) is touched.
+        ReportBuilder.CheckTemplate(request.TemplateDirectory ?? options.Report.TemplateDirectory);
         var folder = new RunFolder(options.Output.Directory);
         using RunFolderLock writer = RunFolderLock.Acquire(folder.Directory, request.Resume ? "audit --resume" : "audit");
         if (writer.Stale is { } stale)
@@ -58,7 +60,6 @@ public static class AuditRunner
         }
 
         ISampleSource dataset = SampleSources.Open(options.Dataset, options.Audit.MaxImagePixels);
-        ReportBuilder.CheckTemplate(request.TemplateDirectory ?? options.Report.TemplateDirectory);
         string configHash = RunHashes.Config(options);
         string weightsHash = Hashing.ModelFiles(options.Model.Weights, options.Model.Head);
         string manifestHash = dataset.Fingerprint();
