@@ -22,6 +22,7 @@ public sealed class RunFolderLock : IDisposable
     private readonly FileStream stream;
     private readonly string lockPath;
     private readonly string holderPath;
+    private bool createdDirectory;
 
     private RunFolderLock(FileStream stream, string lockPath, string holderPath, LockHolder? stale)
     {
@@ -40,6 +41,7 @@ public sealed class RunFolderLock : IDisposable
     /// <summary>Takes the folder's lock (creating the folder) or throws <see cref="RunFolderBusyException"/> naming the holder.</summary>
     public static RunFolderLock Acquire(string directory, string verb)
     {
+        bool created = !Directory.Exists(directory);
         Directory.CreateDirectory(directory);
         string lockPath = Path.Combine(directory, LockName), holderPath = Path.Combine(directory, HolderName);
         for (int attempt = 0; ; attempt++)
@@ -61,7 +63,7 @@ public sealed class RunFolderLock : IDisposable
             LockHolder? stale = ReadHolder(holderPath);
             var holder = new LockHolder(Environment.MachineName, Environment.ProcessId, verb, DateTimeOffset.UtcNow);
             RunFolder.WriteAtomic(holderPath, s => JsonSerializer.Serialize(s, holder, RunManifest.Json));
-            return new RunFolderLock(stream, lockPath, holderPath, stale);
+            return new RunFolderLock(stream, lockPath, holderPath, stale) { createdDirectory = created };
         }
     }
 
@@ -71,6 +73,11 @@ public sealed class RunFolderLock : IDisposable
         {
             File.Delete(holderPath);
             File.Delete(lockPath); // while still locked: see the class summary
+            string directory = Path.GetDirectoryName(lockPath)!;
+            if (createdDirectory && !Directory.EnumerateFileSystemEntries(directory).Any())
+            {
+                Directory.Delete(directory); // a writer refused before it wrote anything leaves no folder behind
+            }
         }
         catch (IOException)
         {
