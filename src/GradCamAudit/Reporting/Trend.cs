@@ -27,20 +27,44 @@ public static class Trend
         foreach (string dir in System.IO.Directory.EnumerateDirectories(history.Directory))
         {
             string summary = Path.Combine(dir, "summary.json");
-            if (Path.GetFullPath(dir) == current || !File.Exists(summary))
+            if (Path.GetFullPath(dir) == current || !IsPlainSmallFile(summary))
             {
-                continue;
+                continue; // missing, a FIFO or device (reading it would hang the report), a link, or too large: left off
             }
             try
             {
-                points.Add(Point(summary));
+                TrendPoint point = Point(summary);
+                if (point.Finished.Year is >= 2000 and <= 9999 && point.Finished <= DateTimeOffset.UtcNow.AddDays(1))
+                {
+                    points.Add(point); // an implausible date would put the point anywhere on the axis
+                }
             }
-            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IOException or UnauthorizedAccessException)
             {
-                // Not a summary of this tool (or an older schema): left off the chart.
+                // Not a summary of this tool (or an older schema), or unreadable (another account's): left off the chart.
             }
         }
         return points.OrderBy(p => p.Finished).TakeLast(Math.Max(0, history.Count)).ToList();
+    }
+
+    /// <summary>Summaries are small regular files; anything else in a history folder is never opened.</summary>
+    public const long MaxSummaryBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// A regular file of plausible size, not a link: a FIFO or device reports a length of 0 (and reading it would
+    /// block the report), so it is never opened.
+    /// </summary>
+    private static bool IsPlainSmallFile(string path)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return info.Exists && info.LinkTarget == null && info.Length is > 0 and <= MaxSummaryBytes;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     public static TrendPoint Point(string summaryJson)

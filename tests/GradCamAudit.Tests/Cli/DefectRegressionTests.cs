@@ -199,4 +199,32 @@ public sealed class DefectRegressionTests(DemoRunFixture demo) : IClassFixture<D
             Assert.Contains(",'" + id, line, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task HistoryFolder_WithAFifoAnImplausibleDateAndGarbage_IsSkipped_TheReportFinishes()
+    {
+        string copy = TestPaths.CopyOf(demo.OutputDirectory, "history-run");
+        string history = TestPaths.NewTempDir("history-hostile");
+        string good = Path.Combine(history, "night-1");
+        Directory.CreateDirectory(good);
+        File.Copy(Path.Combine(demo.OutputDirectory, "summary.json"), Path.Combine(good, "summary.json"));
+        string fifo = Path.Combine(history, "fifo");
+        Directory.CreateDirectory(fifo);
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(fifo, "summary.json")]))
+        {
+            await mk.WaitForExitAsync();
+        }
+        string future = Path.Combine(history, "future");
+        Directory.CreateDirectory(future);
+        File.WriteAllText(Path.Combine(future, "summary.json"), File.ReadAllText(Path.Combine(demo.OutputDirectory, "summary.json"))
+            .Replace("\"finishedUtc\": \"20", "\"finishedUtc\": \"29", StringComparison.Ordinal));
+        string garbage = Path.Combine(history, "garbage");
+        Directory.CreateDirectory(garbage);
+        File.WriteAllText(Path.Combine(garbage, "summary.json"), "{ not json");
+        var trend = GradCamAudit.Reporting.Trend.Read(new GradCamAudit.Reporting.HistoryOptions(history), copy);
+        Assert.Single(trend); // only night-1: the FIFO is never opened (it would block), the future date and garbage are left off
+        Task<(int Code, string Output)> report = Cli("report", "--run", copy, "--history", history, "--quiet");
+        Assert.Same(report, await Task.WhenAny(report, Task.Delay(TimeSpan.FromSeconds(60))));
+        Assert.Equal(0, (await report).Code);
+    }
 }
