@@ -227,4 +227,25 @@ public sealed class DefectRegressionTests(DemoRunFixture demo) : IClassFixture<D
         Assert.Same(report, await Task.WhenAny(report, Task.Delay(TimeSpan.FromSeconds(60))));
         Assert.Equal(0, (await report).Code);
     }
+
+    [Fact]
+    public async Task FilesOverTheSizeCap_AreRefusedFromTheirSize_OneRowEach_AlsoByValidate()
+    {
+        string dir = TestPaths.NewTempDir("file-cap");
+        string manifest = TestDatasets.DemoSubset(dir, 3);
+        string first = Path.Combine(Path.GetDirectoryName(manifest)!, File.ReadAllLines(manifest)[1].Split(',')[1]);
+        using (var padded = new FileStream(first, FileMode.Append))
+        {
+            padded.Write(new byte[64 * 1024]); // a valid PNG with 64 KiB of padding after its end
+        }
+        string config = TestDatasets.Config(dir, manifest, audit: "\"maxFileBytes\": 32768");
+        (int code, string output) = await CliCapture.RunCapturingAsync(false, "validate", "--config", config);
+        Assert.Contains(ReasonCodes.ImageTooLarge, output, StringComparison.Ordinal);
+        (code, string log) = await Cli("audit", "--config", config, "--quiet");
+        Assert.True(code == 0, log);
+        string[] errors = File.ReadAllLines(Path.Combine(dir, "out", "errors.csv")).Skip(1).ToArray();
+        Assert.Single(errors);
+        Assert.Contains("over audit.maxFileBytes", errors[0], StringComparison.Ordinal);
+        Assert.Equal(2, GradCamAudit.Reporting.ResultsReader.ReadRows(Path.Combine(dir, "out")).Count);
+    }
 }
