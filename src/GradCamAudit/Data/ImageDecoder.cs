@@ -123,10 +123,9 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
     {
         using SKCodec image = OpenCodec(imageBytes, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
         (int iw, int ih) = ShownSize(image);
-        // The mask's size from its header (or the annotation's declared size) first: a COCO image declared 8000x8000
-        // over a 64x64 file is refused before thousands of polygons are rasterised at the declared size.
-        (int mw, int mh) = locator.ReadSize();
-        if (mw != iw || mh != ih)
+        // A declared size (COCO's) first: an image declared 8000x8000 over a 64x64 file is refused before thousands of
+        // polygons are rasterised at the declared size. Mask files need no extra read: their decode gives the size.
+        if (locator.DeclaredSize is (int mw, int mh) && (mw != iw || mh != ih))
         {
             throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mw}x{mh} but image is {iw}x{ih}");
         }

@@ -248,4 +248,24 @@ public sealed class DefectRegressionTests(DemoRunFixture demo) : IClassFixture<D
         Assert.Contains("over audit.maxFileBytes", errors[0], StringComparison.Ordinal);
         Assert.Equal(2, GradCamAudit.Reporting.ResultsReader.ReadRows(Path.Combine(dir, "out")).Count);
     }
+
+    [Fact]
+    public async Task CocoImageDeclaredLargerThanItsFile_IsAMaskSizeMismatch_BeforeRasterising()
+    {
+        string dir = TestPaths.NewTempDir("coco-declared");
+        FormatFixtureSet f = FormatFixtures.Write(Path.Combine(dir, "fx"), 4);
+        JsonNode doc = JsonNode.Parse(File.ReadAllText(f.CocoAnnotations))!;
+        JsonNode image = doc["images"]!.AsArray()[0]!;
+        (image["width"], image["height"]) = (8000, 8000);
+        File.WriteAllText(f.CocoAnnotations, doc.ToJsonString());
+        string config = FormatFixtures.Config(dir, "coco", $"\"format\": \"coco\", \"annotations\": {FormatFixtures.J(f.CocoAnnotations)}, \"images\": {FormatFixtures.J(f.CocoImages)}", Path.Combine(dir, "out"));
+        (int code, string log) = await Cli("audit", "--config", config, "--quiet");
+        Assert.True(code == 0, log);
+        string[] errors = File.ReadAllLines(Path.Combine(dir, "out", "errors.csv")).Skip(1).ToArray();
+        Assert.Single(errors);
+        // Refused from numbers alone: its annotation does not fit the declared size (an RLE or polygon), or the declared
+        // size does not fit the file; never rasterised at 8000x8000.
+        Assert.True(errors[0].Contains(ReasonCodes.MaskSizeMismatch + ",mask is 8000x8000", StringComparison.Ordinal)
+            || errors[0].Contains(ReasonCodes.MaskCorrupt + ",", StringComparison.Ordinal), errors[0]);
+    }
 }

@@ -31,6 +31,8 @@ public sealed class CocoMask(string description, IReadOnlyList<CocoShape> object
 
     public override (int Width, int Height) ReadSize() => (width, height);
 
+    public override (int Width, int Height)? DeclaredSize => (width, height);
+
     /// <summary>Why one of the shapes cannot be rasterised at the declared size (checked from numbers alone), or null.</summary>
     public string? Problem() =>
         objects.Concat(voids).Select(s => s.Problem(height, width)).FirstOrDefault(p => p != null) is string p ? $"annotation cannot be rasterised ({p}): {Description}" : null;

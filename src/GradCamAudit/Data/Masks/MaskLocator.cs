@@ -15,4 +15,10 @@ public abstract class MaskLocator(string description)
 
     /// <summary>The mask's width and height from its header alone (validate decodes no pixels).</summary>
     public abstract (int Width, int Height) ReadSize();
+
+    /// <summary>
+    /// The size the source declares without reading any file (a COCO image's width and height), checked against the
+    /// image before <see cref="Load"/> rasterises anything; null for mask files, whose decode reads the size anyway.
+    /// </summary>
+    public virtual (int Width, int Height)? DeclaredSize => null;
 }
