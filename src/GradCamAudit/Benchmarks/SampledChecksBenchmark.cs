@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using GradCamAudit.Explain;
 using GradCamAudit.Explain.Checks;
+using GradCamAudit.Explain.Interventions;
 using GradCamAudit.Explain.Methods;
 using GradCamAudit.Modeling;
 using GradCamAudit.Pipeline;
@@ -11,7 +12,7 @@ using static TorchSharp.torch;
 namespace GradCamAudit.Benchmarks;
 
 /// <summary>Seconds per image of each sampled check, beside the seconds per image of plain inference at batch 1.</summary>
-public sealed record SampledCheckResult(string Model, int Size, int Channels, int Units, double Inference, double ScoreCam, double AblationCam, double Faithfulness, double Sanity);
+public sealed record SampledCheckResult(string Model, int Size, int Channels, int Units, double Inference, double ScoreCam, double AblationCam, double Faithfulness, double Sanity, double Interventions);
 
 /// <summary>
 /// What a sampled image costs: Score-CAM and Ablation-CAM (one forward per target channel, chunks of 64), deletion and
@@ -54,6 +55,10 @@ public static class SampledChecksBenchmark
                 Time("ablationcam", () => new AblationCam().Maps(input, o.Predicted).cpu());
                 Tensor map = GradCam.Upsample(o.Maps(new GradCamMethod(), "pred"), size, size)[0];
                 Time("faithfulness", () => Faithfulness.Auc(x, map, o.Predicted[0].item<long>(), 32, engine.Logits, 64));
+                // Object only and background only of one image (a mask covering the left half): two forwards, no backward.
+                Tensor mask = zeros(1, size, size, device: device);
+                mask[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(0, size / 2)] = 1;
+                Time("interventions", () => Intervention.Run(engine.Logits, x, mask, null, [0L], 64));
                 Time("sanity", () =>
                 {
                     try
@@ -73,19 +78,19 @@ public static class SampledChecksBenchmark
                 log($"{name} {size}: image {i} done");
             }
             double Median(string key) => times[key].Order().ElementAt(times[key].Count / 2);
-            yield return new SampledCheckResult(name, size, channels, cascade.Units.Count, Median("inference"), Median("scorecam"), Median("ablationcam"), Median("faithfulness"), Median("sanity"));
+            yield return new SampledCheckResult(name, size, channels, cascade.Units.Count, Median("inference"), Median("scorecam"), Median("ablationcam"), Median("faithfulness"), Median("sanity"), Median("interventions"));
         }
     }
 
     public static string Table(IEnumerable<SampledCheckResult> results)
     {
         var sb = new StringBuilder();
-        sb.AppendLine("| model | input | target channels | cascade steps | inference s/img | Score-CAM s/img | Ablation-CAM s/img | deletion + insertion s/img (1 method) | sanity s/img (1 method) |");
-        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        sb.AppendLine("| model | input | target channels | cascade steps | inference s/img | Score-CAM s/img | Ablation-CAM s/img | deletion + insertion s/img (1 method) | sanity s/img (1 method) | interventions s/img (object + background only) |");
+        sb.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (SampledCheckResult r in results)
         {
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Model} | {r.Size} | {r.Channels} | {r.Units} | {r.Inference:F3} | {r.ScoreCam:F2} ({r.ScoreCam / r.Inference:F0}x) | {r.AblationCam:F2} ({r.AblationCam / r.Inference:F0}x) | {r.Faithfulness:F2} ({r.Faithfulness / r.Inference:F0}x) | {r.Sanity:F2} ({r.Sanity / r.Inference:F0}x) |"));
+                $"| {r.Model} | {r.Size} | {r.Channels} | {r.Units} | {r.Inference:F3} | {r.ScoreCam:F2} ({r.ScoreCam / r.Inference:F0}x) | {r.AblationCam:F2} ({r.AblationCam / r.Inference:F0}x) | {r.Faithfulness:F2} ({r.Faithfulness / r.Inference:F0}x) | {r.Sanity:F2} ({r.Sanity / r.Inference:F0}x) | {r.Interventions:F3} ({r.Interventions / r.Inference:F1}x) |"));
         }
         return sb.ToString();
     }

@@ -6,8 +6,13 @@ namespace GradCamAudit.Findings;
 /// <summary>The one-line evidence of a finding, as a reviewer reads it on a card or in the review export.</summary>
 public static class FindingEvidence
 {
-    public static string Describe(ReportRow r, Finding f, double offObjectLiftThreshold)
+    public static string Describe(ReportRow r, Finding f, double offObjectLiftThreshold, IReadOnlyList<string>? classes = null)
     {
+        string Name(int k) => classes != null && k >= 0 && k < classes.Count ? classes[k] : k.ToString(CultureInfo.InvariantCulture);
+        string intervention = r.Intervened
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"; object alone: '{Name(r.ObjectOnlyPred!.Value)}' p={P(r.ObjectOnlyProb)}, background alone: '{Name(r.BackgroundOnlyPred!.Value)}' p={P(r.BackgroundOnlyProb)}{(f.Evidence is string e ? $" ({e.Replace('_', ' ')})" : "")}")
+            : "";
         string map = r.OffObject switch
         {
             null => "no mask",
@@ -19,8 +24,8 @@ public static class FindingEvidence
             ? string.Create(CultureInfo.InvariantCulture, $" (class thresholds: given {P(tj)}, outlier below {P(f.GivenOutlierCut)}; predicted {P(tk)})")
             : "";
         return r.Correct
-            ? $"{given}, predicted correctly p={P(r.Confidence)}, {map}"
-            : $"{given}, predicted '{r.PredName}' p={P(r.Confidence)}, {map}{limits}";
+            ? $"{given}, predicted correctly p={P(r.Confidence)}, {map}{intervention}"
+            : $"{given}, predicted '{r.PredName}' p={P(r.Confidence)}, {map}{limits}{intervention}";
     }
 
     private static string Lift(double? lift) => lift is double l ? l.ToString("0.##", CultureInfo.InvariantCulture) : "n/a (all-zero map)";

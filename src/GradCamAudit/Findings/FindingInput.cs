@@ -3,7 +3,7 @@ namespace GradCamAudit.Findings;
 /// <summary>
 /// The per-sample scalars a finding is decided from, as committed in the results: labels, the probabilities of the
 /// predicted and the given class, the primary method's predicted-class energy lift, <c>off_object</c> (null for an
-/// empty mask) and the map size.
+/// empty mask), the map size, and what the model predicted on the object alone and on the background alone.
 /// </summary>
 public readonly record struct FindingInput(
     string SampleId,
@@ -15,8 +15,13 @@ public readonly record struct FindingInput(
     double? PredLift,
     bool? OffObject,
     int CamHeight,
-    int CamWidth)
+    int CamWidth,
+    int? ObjectOnlyPred = null,
+    int? BackgroundOnlyPred = null)
 {
+    /// <summary>True when the audit intervened on the row (object only and background only).</summary>
+    public bool Intervened => ObjectOnlyPred.HasValue && BackgroundOnlyPred.HasValue;
+
     public bool Correct => GivenLabel == PredLabel;
 
     /// <summary>The shorter side of the map, the size that decides whether it is fine enough to judge.</summary>

@@ -21,6 +21,8 @@ public sealed class FindingRecord
 
     [JsonPropertyName("pred_class_threshold")] public double? PredThreshold { get; set; }
 
+    [JsonPropertyName("intervention_evidence")] public string? Evidence { get; set; }
+
     public static FindingRecord Of(Finding f) => new()
     {
         SampleId = f.SampleId,
@@ -31,7 +33,8 @@ public sealed class FindingRecord
         GivenThreshold = f.GivenThreshold,
         GivenOutlierCut = f.GivenOutlierCut,
         PredThreshold = f.PredThreshold,
+        Evidence = f.Evidence,
     };
 
-    public Finding ToFinding() => new(SampleId, Row, Kind, Reason, Score, GivenThreshold, GivenOutlierCut, PredThreshold);
+    public Finding ToFinding() => new(SampleId, Row, Kind, Reason, Score, GivenThreshold, GivenOutlierCut, PredThreshold, Evidence);
 }

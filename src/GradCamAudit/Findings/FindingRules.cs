@@ -29,7 +29,7 @@ public static class FindingRules
     public static Finding Decide(FindingInput r, ClassThresholds stats, FindingsSettings settings)
     {
         double? tGiven = stats.Threshold(r.GivenLabel), cutGiven = stats.OutlierCut(r.GivenLabel), tPred = stats.Threshold(r.PredLabel);
-        Finding Make(string? kind, string reason, double? score) => new(r.SampleId, r.Row, kind, reason, score, tGiven, cutGiven, tPred);
+        Finding Make(string? kind, string reason, double? score) => new(r.SampleId, r.Row, kind, reason, score, tGiven, cutGiven, tPred, InterventionEvidence.Of(kind, r));
         if (r.OffObject is not bool off)
         {
             return Make(null, FindingKinds.NoMask, null);

@@ -30,7 +30,12 @@ public static class FindingsJson
                 rightForWrongReason = c.RightForWrongReason,
                 hard = c.Hard,
                 ok = c.Ok,
+                interventionControls = c.Controls,
+                coreAccuracy = c.CoreAccuracy,
+                backgroundOnlyHitRate = c.BackgroundOnlyHitRate,
+                shortcutsConfirmed = c.ShortcutsConfirmed,
             }),
+            evidence = report.Sections.Where(s => s.Intervened > 0).ToDictionary(s => s.Kind, s => new { intervened = s.Intervened, confirmedOrSupported = s.Confirmed }),
             cautions = report.Cautions,
             verdict = report.Verdict,
         };

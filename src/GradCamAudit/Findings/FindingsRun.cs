@@ -44,13 +44,13 @@ public static class FindingsRun
         var records = new List<FindingRecord>();
         var tally = new FindingsTally(classes, perKind);
         var labelErrors = new List<(ReportRow Row, Finding Finding)>();
-        foreach ((ReportRow[] rows, _) in ResultsReader.ReadChunks(runDirectory))
+        foreach ((ReportRow[] rows, RowOrigin origin) in ResultsReader.ReadChunks(runDirectory))
         {
             foreach (ReportRow r in rows)
             {
                 Finding f = FindingRules.Decide(Input(r), stats, settings);
                 records.Add(FindingRecord.Of(f));
-                tally.Add(r, f, settings.OffObjectLiftThreshold);
+                tally.Add(r, origin, f, settings.OffObjectLiftThreshold);
                 if (f.Kind == FindingKinds.LabelError)
                 {
                     labelErrors.Add((r, f));
@@ -77,5 +77,5 @@ public static class FindingsRun
 
     /// <summary>The scalars of a results row a finding is decided from.</summary>
     public static FindingInput Input(ReportRow r) =>
-        new(r.SampleId, r.Row, r.TrueLabel, r.PredLabel, r.Confidence, r.TrueProb, r.PredEnergyLift, r.OffObject, r.CamHeight, r.CamWidth);
+        new(r.SampleId, r.Row, r.TrueLabel, r.PredLabel, r.Confidence, r.TrueProb, r.PredEnergyLift, r.OffObject, r.CamHeight, r.CamWidth, r.ObjectOnlyPred, r.BackgroundOnlyPred);
 }

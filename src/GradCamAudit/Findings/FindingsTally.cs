@@ -19,17 +19,34 @@ internal sealed class FindingsTally(IReadOnlyList<string> classes, int perKind)
     private readonly Dictionary<string, int> counts = FindingKinds.All.ToDictionary(k => k, _ => 0, StringComparer.Ordinal);
     private readonly Dictionary<string, int> noVerdict = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<FindingCard>> top = FindingKinds.All.ToDictionary(k => k, _ => new List<FindingCard>(), StringComparer.Ordinal);
-    private readonly int[,] perClass = new int[Math.Max(1, classes.Count), 7]; // given: labelError, shortcut(pred), rfwr, hard, ok, samples; suggested: labelError(pred)
+    private readonly int[,] perClass = new int[Math.Max(1, classes.Count), 11]; // given: labelError, shortcut(pred), rfwr, hard, ok, samples; suggested: labelError(pred); controls, object-only correct, background-only hit; confirmed shortcuts (pred)
+    private readonly Dictionary<string, (int Intervened, int Confirmed)> evidence = new(StringComparer.Ordinal);
     private int rows;
     private int coarseSide = int.MaxValue;
 
-    public void Add(ReportRow r, Finding f, double offThreshold)
+    public void Add(ReportRow r, RowOrigin origin, Finding f, double offThreshold)
     {
         rows++;
         bool given = r.TrueLabel >= 0 && r.TrueLabel < classes.Count, pred = r.PredLabel >= 0 && r.PredLabel < classes.Count;
         if (given)
         {
             perClass[r.TrueLabel, 5]++;
+            if (r.Intervention == Results.InterventionResult.Control && r.Intervened)
+            {
+                perClass[r.TrueLabel, 7]++;
+                perClass[r.TrueLabel, 8] += r.ObjectOnlyPred == r.TrueLabel ? 1 : 0;
+                perClass[r.TrueLabel, 9] += r.BackgroundOnlyPred == r.TrueLabel ? 1 : 0;
+            }
+        }
+        if (f.Kind is string k && f.Evidence is string e)
+        {
+            (int n, int yes) = evidence.GetValueOrDefault(k);
+            bool positive = e is InterventionEvidence.Confirmed or InterventionEvidence.Supported;
+            evidence[k] = (n + 1, yes + (positive ? 1 : 0));
+            if (k == FindingKinds.Shortcut && positive && pred)
+            {
+                perClass[r.PredLabel, 10]++;
+            }
         }
         if (f.Kind is not string kind)
         {
@@ -71,7 +88,11 @@ internal sealed class FindingsTally(IReadOnlyList<string> classes, int perKind)
             return; // ranked cards of the kinds to act on only
         }
         List<FindingCard> list = top[kind];
-        list.Add(new FindingCard(r.SampleId, r.Row, r.Image, r.TrueName, r.PredName, f.Score, FindingEvidence.Describe(r, f, offThreshold)));
+        list.Add(new FindingCard(r.SampleId, r.Row, r.Image, r.TrueName, r.PredName, f.Score, FindingEvidence.Describe(r, f, offThreshold, classes), f.Evidence)
+        {
+            Source = r,
+            Origin = origin,
+        });
         if (list.Count > 4 * perKind)
         {
             Trim(list);
@@ -96,10 +117,12 @@ internal sealed class FindingsTally(IReadOnlyList<string> classes, int perKind)
         foreach (string kind in FindingKinds.All.Where(k => k != FindingKinds.Ok))
         {
             Trim(top[kind]);
-            sections.Add(new FindingSection(kind, Titles[kind].Title, Titles[kind].Meaning, counts[kind], top[kind].ToList()));
+            (int intervened, int confirmed) = evidence.GetValueOrDefault(kind);
+            sections.Add(new FindingSection(kind, Titles[kind].Title, Titles[kind].Meaning, counts[kind], top[kind].ToList(), intervened, confirmed));
         }
         var classRows = classes.Select((name, k) => new FindingClassRow(name, perClass[k, 5], stats.Threshold(k), stats.OutlierCut(k), stats.Support(k),
-            perClass[k, 0], perClass[k, 6], perClass[k, 1], perClass[k, 2], perClass[k, 3], perClass[k, 4])).ToList();
+            perClass[k, 0], perClass[k, 6], perClass[k, 1], perClass[k, 2], perClass[k, 3], perClass[k, 4],
+            perClass[k, 7], Share(perClass[k, 8], perClass[k, 7]), Share(perClass[k, 9], perClass[k, 7]), perClass[k, 10])).ToList();
         var cautions = new List<string>();
         if (noVerdict.GetValueOrDefault(FindingKinds.MapTooCoarse) is int coarse and > 0)
         {
@@ -119,11 +142,15 @@ internal sealed class FindingsTally(IReadOnlyList<string> classes, int perKind)
             sections, classRows, cautions, Verdict(classRows), settings.MinMapSize, settings.AcceptCoarseMaps, settings.OutlierMads);
     }
 
-    private static string Verdict(IReadOnlyList<FindingClassRow> rows)
+    private static double? Share(int part, int whole) => whole == 0 ? null : (double)part / whole;
+
+    private string Verdict(IReadOnlyList<FindingClassRow> rows)
     {
+        bool tested = evidence.GetValueOrDefault(FindingKinds.Shortcut).Intervened > 0;
         var parts = rows.Where(c => c.LabelErrorsGiven + c.ShortcutsPredicted > 0)
             .OrderByDescending(c => c.LabelErrorsGiven + c.ShortcutsPredicted).ThenBy(c => c.Name, StringComparer.Ordinal)
-            .Select(c => string.Create(CultureInfo.InvariantCulture, $"'{c.Name}': {c.LabelErrorsGiven} label error(s) given this label, {c.ShortcutsPredicted} shortcut(s) predicted as it"))
+            .Select(c => string.Create(CultureInfo.InvariantCulture,
+                $"'{c.Name}': {c.LabelErrorsGiven} label error(s) given this label, {c.ShortcutsPredicted} shortcut(s) predicted as it{(tested && c.ShortcutsPredicted > 0 ? $" ({c.ShortcutsConfirmed} confirmed by intervention)" : "")}"))
             .ToList();
         return parts.Count == 0 ? "No label errors and no shortcuts were found." : string.Join("; ", parts) + ".";
     }

@@ -100,6 +100,8 @@ public static class GateEvaluator
                     !failed[index] && below ? Decides(c.OnObjectRate ?? 0, minOn / 100, z, "samples with a mask in the class") : null));
             }
         }
+        FindingRate("maxLabelErrorRate", gates.MaxLabelErrorRate, f => f.LabelErrors);
+        FindingRate("maxShortcutRate", gates.MaxShortcutRate, f => f.Shortcuts);
         Rise("maxFlaggedRateRise", gates.MaxFlaggedRateRise, c => c.Flagged);
         Rise("maxRightForWrongReasonRateRise", gates.MaxRightForWrongReasonRateRise, c => c.RightForWrongReason);
         if (gates.MaxNewlyFlagged is double maxNew)
@@ -139,6 +141,28 @@ public static class GateEvaluator
             double n = gap == 0 ? double.PositiveInfinity : Math.Ceiling(z * z * rate * (1 - rate) / (gap * gap));
             return string.Create(CultureInfo.InvariantCulture,
                 $"the estimate is beyond the limit but its interval still reaches it: about {(double.IsFinite(n) ? n.ToString("F0", CultureInfo.InvariantCulture) : "infinitely many")} {what} would decide it");
+        }
+
+        // One rate over the samples with a finding (those whose evidence allowed a verdict), Wilson as maxErrorRate.
+        void FindingRate(string name, double? limit, Func<FindingCounts, long> count)
+        {
+            if (limit is not double max)
+            {
+                return;
+            }
+            string source = $"fixed <= {max:F1}% of the samples with a finding";
+            if (current.Findings is not FindingCounts f || f.WithFinding == 0)
+            {
+                results.Add(new GateResult(name, "overall", null, max, source, null, null, "not_evaluated",
+                    current.Findings == null ? "the run folder holds no findings.parquet" : "no sample has a finding (no masks, or maps too coarse)"));
+                return;
+            }
+            long k = count(f);
+            (double lo, double hi) = Intervals.Wilson(k, f.WithFinding, z);
+            double value = 100.0 * k / f.WithFinding;
+            results.Add(new GateResult(name, "overall", value, max, source, 100 * lo, 100 * hi,
+                100 * lo > max ? "fail" : value > max ? "inconclusive" : "pass",
+                value > max && 100 * lo <= max ? Decides(value / 100, max / 100, z, "samples with a finding") : null));
         }
 
         void Rise(string name, double? limit, Func<RateCounts, long> count)

@@ -85,6 +85,9 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
     /// <summary>True when the last <see cref="Read"/> of this process took its counts from a persisted run summary (for tests and logs).</summary>
     public bool FromPersistedSummary { get; init; }
 
+    /// <summary>The run's findings counted from <c>findings.parquet</c> (acknowledged samples left out); null when the run folder has none.</summary>
+    public FindingCounts? Findings { get; init; }
+
     public static RunRates Read(string runDirectory, Acknowledgements? acknowledged = null, DateOnly? day = null)
     {
         RunManifest run = new RunFolder(runDirectory).LoadManifest() ?? throw new Options.ConfigException($"'{runDirectory}' holds no run.json (not a run folder)");
@@ -92,7 +95,7 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
         DateOnly today = day ?? DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
         if (acknowledged.Count == 0 && SummaryStore.TryLoad(runDirectory, SummaryStore.Fingerprint(runDirectory, run))?.Rates is RatesState state)
         {
-            return new RunRates(run, state.Overall, state.PerClass, state.FlaggedIds) { FromPersistedSummary = true };
+            return new RunRates(run, state.Overall, state.PerClass, state.FlaggedIds) { FromPersistedSummary = true, Findings = FindingCounts.Read(runDirectory, acknowledged, today) };
         }
         long skipped = 0;
         var rates = new RatesAccumulator(run.Config.Dataset.Classes.Count);
@@ -106,6 +109,30 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
             rates.Add(r);
         }
         RatesState counted = rates.ToState();
-        return new RunRates(run, counted.Overall, counted.PerClass, counted.FlaggedIds, skipped);
+        return new RunRates(run, counted.Overall, counted.PerClass, counted.FlaggedIds, skipped) { Findings = FindingCounts.Read(runDirectory, acknowledged, today) };
+    }
+}
+
+/// <summary>How many samples have a finding (kind not null) and how many of them are label errors and shortcuts: the denominators and numerators of the finding gates.</summary>
+public sealed record FindingCounts(long WithFinding, long LabelErrors, long Shortcuts)
+{
+    public static FindingCounts? Read(string runDirectory, Acknowledgements acknowledged, DateOnly day)
+    {
+        if (!File.Exists(Path.Combine(runDirectory, GradCamAudit.Findings.FindingsRun.ParquetName)))
+        {
+            return null;
+        }
+        long with = 0, labelErrors = 0, shortcuts = 0;
+        foreach (GradCamAudit.Findings.Finding f in GradCamAudit.Findings.FindingsRun.Read(runDirectory))
+        {
+            if (f.Kind == null || (acknowledged.Count > 0 && acknowledged.Excludes(f.SampleId, day)))
+            {
+                continue;
+            }
+            with++;
+            labelErrors += f.Kind == GradCamAudit.Findings.FindingKinds.LabelError ? 1 : 0;
+            shortcuts += f.Kind == GradCamAudit.Findings.FindingKinds.Shortcut ? 1 : 0;
+        }
+        return new FindingCounts(with, labelErrors, shortcuts);
     }
 }

@@ -116,14 +116,15 @@ public sealed record ReportOptions(int GalleryMax, string? TemplateDirectory, in
 /// </summary>
 public sealed record GatesOptions(double? MaxFlaggedRateRise, double? MaxRightForWrongReasonRateRise, double? MinOnObjectRate, double? MaxErrorRate, int MinClassSamples, double Confidence,
     double? MaxNewlyFlagged = null, IReadOnlyDictionary<string, string>? Severity = null, string? Acknowledged = null, double? MaxNewlyFlaggedPerClass = null,
-    long? MinAuditedRows = null)
+    long? MinAuditedRows = null, double? MaxLabelErrorRate = null, double? MaxShortcutRate = null)
 {
-    public static readonly string[] GateNames = ["maxFlaggedRateRise", "maxRightForWrongReasonRateRise", "minOnObjectRate", "maxErrorRate", "maxNewlyFlagged", "maxNewlyFlaggedPerClass", "minAuditedRows"];
+    public static readonly string[] GateNames = ["maxFlaggedRateRise", "maxRightForWrongReasonRateRise", "minOnObjectRate", "maxErrorRate", "maxNewlyFlagged", "maxNewlyFlaggedPerClass", "minAuditedRows",
+        "maxLabelErrorRate", "maxShortcutRate"];
 
     public static GatesOptions None { get; } = new(null, null, null, null, 30, 0.95);
 
     public bool Any => MaxFlaggedRateRise != null || MaxRightForWrongReasonRateRise != null || MinOnObjectRate != null || MaxErrorRate != null || MaxNewlyFlagged != null || MaxNewlyFlaggedPerClass != null
-        || MinAuditedRows != null;
+        || MinAuditedRows != null || MaxLabelErrorRate != null || MaxShortcutRate != null;
 
     /// <summary>A gate's declared severity: "fail" (the default: exit 3) or "warn" (reported, exit 3 only with --fail-on-warn).</summary>
     public string SeverityOf(string gate) => Severity?.GetValueOrDefault(gate) ?? "fail";

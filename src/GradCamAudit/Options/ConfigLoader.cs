@@ -205,7 +205,8 @@ public static class ConfigLoader
                 g.OptionalDouble("minOnObjectRate", 0, 100), g.OptionalDouble("maxErrorRate", 0, 100),
                 g.Int("minClassSamples", 30, 1, 1_000_000), g.Double("confidence", 0.95, 0.5, 0.9999),
                 g.OptionalDouble("maxNewlyFlagged", 0, 1e9), g.StringMap("severity"), g.Path("acknowledged", baseDir, mustExist: true, required: false),
-                g.OptionalDouble("maxNewlyFlaggedPerClass", 0, 1e9), g.OptionalInt("minAuditedRows", 0, int.MaxValue));
+                g.OptionalDouble("maxNewlyFlaggedPerClass", 0, 1e9), g.OptionalInt("minAuditedRows", 0, int.MaxValue),
+                g.OptionalDouble("maxLabelErrorRate", 0, 100), g.OptionalDouble("maxShortcutRate", 0, 100));
             if (gates.Acknowledged != null)
             {
                 try
@@ -249,7 +250,8 @@ public static class ConfigLoader
             }
 
             var fs = root.Section("findings", required: false);
-            var findings = new FindingsOptions(fs.Int("minMapSize", 4, 1, 10_000), fs.Bool("acceptCoarseMaps", false), fs.Double("outlierMads", 3.0, 0.5, 20));
+            var findings = new FindingsOptions(fs.Int("minMapSize", 4, 1, 10_000), fs.Bool("acceptCoarseMaps", false), fs.Double("outlierMads", 3.0, 0.5, 20),
+                fs.Bool("interventions", true), fs.Int("interventionCandidatesPerClass", 1000, 0, 100_000_000), fs.Int("interventionControlsPerClass", 50, 0, 100_000_000));
 
             root.ReportUnknownKeys();
             if (errors.Count > 0)

@@ -89,10 +89,15 @@ public static class AuditRunner
             ExplainOptions explain = options.ExplainSettings;
             // Chosen by a hash of the id over the whole manifest, so shards and resumed runs choose the same samples.
             // One pass over the dataset at most (a count needs every valid id's hash), shared by the three selectors.
-            var hashes = new Lazy<ulong[]>(() => dataset.Read(request.Limit).Where(e => e.ErrorCode == null).Select(e => SampleSelector.Hash(explain.Seed, e.Source.SampleId)).ToArray());
-            SampleSelector? Selector(string? size) => size == null ? null : SampleSelector.Create(size, explain.Seed, () => hashes.Value);
+            // The interventions' per-class choice reads the same pass (the given label of every valid row beside its hash).
+            var hashes = new Lazy<(int Label, ulong Hash)[]>(() => dataset.Read(request.Limit).Where(e => e.ErrorCode == null)
+                .Select(e => (e.Label, SampleSelector.Hash(explain.Seed, e.Source.SampleId))).ToArray());
+            SampleSelector? Selector(string? size) => size == null ? null : SampleSelector.Create(size, explain.Seed, () => hashes.Value.Select(h => h.Hash));
+            FindingsOptions findings = options.FindingsSettings;
             var scorer = new BatchScorer(model, options.Model, options.Audit, options.Dataset.Classes, explain,
-                Selector(explain.PerturbationSample), Selector(explain.FaithfulnessSample), Selector(explain.SanitySample));
+                Selector(explain.PerturbationSample), Selector(explain.FaithfulnessSample), Selector(explain.SanitySample),
+                Explain.Interventions.InterventionPlan.Create(findings.Interventions, findings.InterventionCandidatesPerClass, findings.InterventionControlsPerClass,
+                    options.Dataset.Classes.Count, () => hashes.Value));
             disposeScorer = scorer;
             (int camH, int camW) = scorer.Probe();
             log.LogInformation("target layer '{Target}' gives a {CamHeight}x{CamWidth} map at input {InputHeight}x{InputWidth}; Grad-CAM by {Method}{Check}",

@@ -1,5 +1,6 @@
 using GradCamAudit.Data;
 using GradCamAudit.Explain;
+using GradCamAudit.Explain.Interventions;
 using GradCamAudit.Explain.Methods;
 using GradCamAudit.Modeling;
 using GradCamAudit.Options;
@@ -43,10 +44,13 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private readonly int height;
     private readonly int width;
     private readonly float valueScale;
+    private readonly InterventionPlan? interventions;
 
     public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes, ExplainOptions? explain = null,
-        SampleSelector? perturbationSelector = null, SampleSelector? faithfulnessSelector = null, SampleSelector? sanitySelector = null)
+        SampleSelector? perturbationSelector = null, SampleSelector? faithfulnessSelector = null, SampleSelector? sanitySelector = null,
+        InterventionPlan? interventions = null)
     {
+        this.interventions = interventions;
         explain ??= ExplainOptions.Default;
         metrics = MetricCatalogue.Select(explain.Metrics);
         liftIndex = metrics.ToList().FindIndex(m => m.Info.Column == "energy_lift");
@@ -173,7 +177,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         // The pointing game's tolerance region, from the decoded masks on the host (shared by every map of the batch).
         Tensor? near = pointing ? MaskMetrics.Near(masks, settings.PointingTolerancePx, dev) : null;
         // One hash per sample serves every sampled check (they share explain.seed).
-        ulong[] hashes = perturbationSelector == null && checks == null ? [] : batch.Samples.Select(d => SampleSelector.Hash(seed, d.Entry.Source.SampleId)).ToArray();
+        ulong[] hashes = perturbationSelector == null && checks == null && interventions == null ? [] : batch.Samples.Select(d => SampleSelector.Hash(seed, d.Entry.Source.SampleId)).ToArray();
         bool[]? perturb = perturbationSelector == null ? null : hashes.Select(perturbationSelector.TakesHash).ToArray();
         StepResult step = Step(x, m, y, w, perturb, checks?.FaithfulnessSamples(hashes), checks?.SanitySamples(hashes), near);
         (double[] s, float[] mapData, int ch, int cw) = (step.Scalars, step.Maps, step.CamHeight, step.CamWidth);
@@ -185,6 +189,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         int mapLength = combos.Count * camLength;
         int stride = Leading + (combos.Count * metrics.Count);
         var audited = new bool[b];
+        Dictionary<int, InterventionResult> intervened = Intervene(batch, s, stride, hashes, x, m, w);
         for (int i = 0; i < b; i++)
         {
             ReadOnlySpan<double> r = s.AsSpan(i * stride, stride);
@@ -224,7 +229,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 ch, cw, Cam(0), Cam(1),
                 // A confident misclassification whose predicted-class map is on the object: the model may be right and the label wrong.
                 maskEmpty || double.IsNaN(predLift) ? null : !correct && r[1] >= settings.LabelErrorMinConfidence && predLift >= settings.LabelErrorMinLift,
-                sample.ImageSha256, source.Extra, sample.Entry.MaskDescription));
+                sample.ImageSha256, source.Extra, sample.Entry.MaskDescription, intervened.GetValueOrDefault(i)));
             for (int c = 0; c < combos.Count; c++)
             {
                 (string method, string target) = combos[c];
@@ -252,6 +257,47 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         }
         errors.Sort((x, y) => x.Row.CompareTo(y.Row));
         return new ScoredBatch(rows, errors, explanations);
+    }
+
+    /// <summary>
+    /// The interventions of a batch (<see cref="Intervention"/>): a sample with a mask and finite outputs is intervened on
+    /// when it is among its class's controls, or when it is a candidate of a finding (misclassified, or its predicted-class
+    /// map off the object, by the audit's own per-sample rule) among its class's hash-chosen candidates. Decided from the
+    /// sample alone (its id's hash and its own scalars), so shards and resumed runs intervene on the same samples.
+    /// </summary>
+    private Dictionary<int, InterventionResult> Intervene(DecodedBatch batch, double[] s, int stride, ulong[] hashes, Tensor x, Tensor m, Tensor? w)
+    {
+        var result = new Dictionary<int, InterventionResult>();
+        if (interventions is null)
+        {
+            return result;
+        }
+        var chosen = new List<long>();
+        var roles = new List<string>();
+        for (int i = 0; i < batch.Samples.Count; i++)
+        {
+            ReadOnlySpan<double> r = s.AsSpan(i * stride, stride);
+            if (r[3] <= 0 || !double.IsFinite(r[1]))
+            {
+                continue; // no object to keep or remove, or an output that will be an error
+            }
+            int label = batch.Samples[i].Entry.Label;
+            bool candidate = (int)r[0] != label || r[4] > 0 || r[Leading + liftIndex] < settings.OffObjectLiftThreshold;
+            string? role = interventions.Controls.Takes(label, hashes[i]) ? InterventionResult.Control
+                : candidate && interventions.Candidates.Takes(label, hashes[i]) ? InterventionResult.Candidate : null;
+            if (role != null)
+            {
+                chosen.Add(i);
+                roles.Add(role);
+            }
+        }
+        InterventionOutcome[] outcomes = Intervention.Run(explainer.Logits, x, m, w, chosen, perturbationBatch);
+        for (int k = 0; k < outcomes.Length; k++)
+        {
+            InterventionOutcome o = outcomes[k];
+            result[(int)chosen[k]] = new InterventionResult(roles[k], o.ObjectOnlyPred, o.ObjectOnlyProb, o.BackgroundOnlyPred, o.BackgroundOnlyProb);
+        }
+        return result;
     }
 
     /// <summary>Metric scalars to result values: NaN is null, boolean metrics become bool.</summary>

@@ -68,6 +68,8 @@ public static class GateRows
                 Evidence = $"{summary.RightForWrongReason} right for the wrong reason, {Share(summary.RightForWrongReason, summary.Audited)} of the audited",
                 FilterKind = "rfwr",
             },
+            "maxLabelErrorRate" => g with { Evidence = "label_error findings (findings.parquet)", Link = "#finding-label_error" },
+            "maxShortcutRate" => g with { Evidence = "shortcut findings (findings.parquet)", Link = "#finding-shortcut" },
             "maxErrorRate" => g with { Evidence = $"{run.Counts.Errors} rows in errors.csv, {Share(run.Counts.Errors, run.Counts.ManifestRows)} of the manifest", Link = "#errors" },
             "maxNewlyFlagged" when baseline != null => g with { Evidence = $"{baseline.NewlyFlagged} newly flagged (by sample_id, in comparison.parquet)", Link = "#baseline" },
             _ => g,

@@ -30,6 +30,14 @@ public sealed class ReportRow
     [JsonPropertyName("cam_height")] public int CamHeight { get; set; }
     [JsonPropertyName("cam_width")] public int CamWidth { get; set; }
     [JsonPropertyName("possible_label_error")] public bool? PossibleLabelError { get; set; }
+    [JsonPropertyName("intervention")] public string? Intervention { get; set; }
+    [JsonPropertyName("object_only_pred")] public int? ObjectOnlyPred { get; set; }
+    [JsonPropertyName("object_only_prob")] public float? ObjectOnlyProb { get; set; }
+    [JsonPropertyName("background_only_pred")] public int? BackgroundOnlyPred { get; set; }
+    [JsonPropertyName("background_only_prob")] public float? BackgroundOnlyProb { get; set; }
+
+    /// <summary>True when the row carries the object-only and background-only predictions.</summary>
+    public bool Intervened => ObjectOnlyPred.HasValue && BackgroundOnlyPred.HasValue;
 }
 
 /// <summary>The maps of a results row, read only for gallery samples.</summary>

@@ -106,6 +106,14 @@ public static class ResultsReader
                 {
                     await Numbers("possible_label_error", (r, v) => r.PossibleLabelError = B(v)).ConfigureAwait(false);
                 }
+                if (Results.ResultsSchema.InterventionColumns.All(fields.ContainsKey)) // optional: findings.interventions off, or older results
+                {
+                    await Strings("intervention", (r, v) => r.Intervention = v.Length == 0 ? null : v).ConfigureAwait(false);
+                    await Numbers("object_only_pred", (r, v) => r.ObjectOnlyPred = v is double d ? (int)d : null).ConfigureAwait(false);
+                    await Numbers("object_only_prob", (r, v) => r.ObjectOnlyProb = (float?)v).ConfigureAwait(false);
+                    await Numbers("background_only_pred", (r, v) => r.BackgroundOnlyPred = v is double d ? (int)d : null).ConfigureAwait(false);
+                    await Numbers("background_only_prob", (r, v) => r.BackgroundOnlyProb = (float?)v).ConfigureAwait(false);
+                }
                 yield return (rows, new RowOrigin(part, g));
             }
         }

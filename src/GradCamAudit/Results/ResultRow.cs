@@ -4,7 +4,8 @@ namespace GradCamAudit.Results;
 /// One audited sample: the row of the results table (the Parquet contract in the README). <see cref="PredMetrics"/>
 /// and <see cref="TrueMetrics"/> hold the enabled metrics of the primary method's predicted- and true-class maps, in
 /// <see cref="Scoring.Metrics.MetricCatalogue"/> order: double? or bool?, null where undefined. <see cref="Mask"/> says where
-/// the mask came from (a path relative to its root, <c>coco:&lt;id&gt;,...</c> or <c>voc:&lt;path&gt;#&lt;index&gt;</c>).
+/// the mask came from (a path relative to its root, <c>coco:&lt;id&gt;,...</c> or <c>voc:&lt;path&gt;#&lt;index&gt;</c>);
+/// <see cref="Intervention"/> the object-only / background-only predictions where the sample was intervened on.
 /// </summary>
 public sealed record ResultRow(
     string SampleId,
@@ -29,7 +30,8 @@ public sealed record ResultRow(
     bool? PossibleLabelError,
     string ImageSha256,
     IReadOnlyList<string?> Extra,
-    string? Mask = null)
+    string? Mask = null,
+    InterventionResult? Intervention = null)
 {
     public bool Correct => TrueLabel == PredLabel;
 }

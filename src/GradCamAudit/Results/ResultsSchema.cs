@@ -14,7 +14,12 @@ public static class ResultsSchema
         "sample_id", "row", "image", "true_label", "true_name", "pred_label", "pred_name", "confidence", "true_prob", "correct", "mask_fraction",
         .. metricColumns.Select(m => "pred_" + m), .. metricColumns.Select(m => "true_" + m),
         "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam", "possible_label_error", "image_sha256", "mask",
+        .. InterventionColumns,
     ];
+
+    /// <summary>The intervention columns (null where the row was not intervened on), after <c>mask</c>.</summary>
+    public static IReadOnlyList<string> InterventionColumns { get; } =
+        ["intervention", "object_only_pred", "object_only_prob", "background_only_pred", "background_only_prob"];
 
     /// <summary>The contract's columns with the default metrics.</summary>
     public static IReadOnlyList<string> FixedColumns { get; } = Columns(Scoring.Metrics.MetricCatalogue.Defaults);
@@ -61,6 +66,11 @@ public static class ResultsSchema
         fields.Add(new DataField<bool?>("possible_label_error"));
         fields.Add(new DataField<string>("image_sha256"));
         fields.Add(new DataField<string>("mask"));
+        fields.Add(new DataField<string>("intervention", true));
+        fields.Add(new DataField<int?>("object_only_pred"));
+        fields.Add(new DataField<float?>("object_only_prob"));
+        fields.Add(new DataField<int?>("background_only_pred"));
+        fields.Add(new DataField<float?>("background_only_prob"));
         foreach (string extra in extraColumns)
         {
             fields.Add(new DataField<string>(extra, true));
@@ -102,6 +112,11 @@ public static class ResultsSchema
         d["possible_label_error"] = r.PossibleLabelError;
         d["image_sha256"] = r.ImageSha256;
         d["mask"] = r.Mask ?? "";
+        d["intervention"] = r.Intervention?.Role;
+        d["object_only_pred"] = r.Intervention?.ObjectOnlyPred;
+        d["object_only_prob"] = r.Intervention?.ObjectOnlyProb;
+        d["background_only_pred"] = r.Intervention?.BackgroundOnlyPred;
+        d["background_only_prob"] = r.Intervention?.BackgroundOnlyProb;
         for (int i = 0; i < extraColumns.Count; i++)
         {
             d[extraColumns[i]] = i < r.Extra.Count ? r.Extra[i] : null;

@@ -109,6 +109,48 @@ public sealed class GateTests
     }
 }
 
+/// <summary>The finding gates read findings.parquet of the run: Wilson over the samples with a finding, like maxErrorRate.</summary>
+[Collection(TorchCollection.Name)]
+public sealed class FindingGateTests
+{
+    [Fact]
+    public void ShortcutAndLabelErrorRates_AreCountedFromTheFindings_AndGatedWithWilson()
+    {
+        (_, string output) = ReferenceRun.Baseline.Value;
+        RunRates real = RunRates.Read(output);
+        var findings = GradCamAudit.Findings.FindingsRun.Read(output).Where(f => f.Kind != null).ToList();
+        FindingCounts counts = Assert.IsType<FindingCounts>(real.Findings);
+        Assert.Equal(findings.Count, counts.WithFinding);
+        Assert.Equal(findings.Count(f => f.Kind == "shortcut"), counts.Shortcuts);
+        Assert.Equal(findings.Count(f => f.Kind == "label_error"), counts.LabelErrors);
+        Assert.True(counts.LabelErrors > 0 && counts.WithFinding > 30, $"{counts}");
+        double rate = 100.0 * counts.LabelErrors / counts.WithFinding;
+        (double lo, double hi) = Intervals.Wilson(counts.LabelErrors, counts.WithFinding, Intervals.Z(0.95));
+
+        GateResult Gate(GatesOptions g) => Assert.Single(GateEvaluator.Evaluate(g, real, null));
+        var none = new GatesOptions(null, null, null, null, 30, 0.95);
+        // Below the interval's lower end: fail, with the value and the Wilson interval over the samples with a finding.
+        GateResult failing = Gate(none with { MaxLabelErrorRate = 100 * lo / 2 });
+        Assert.Equal(("maxLabelErrorRate", "fail"), (failing.Name, failing.State));
+        Assert.Equal(rate, failing.Value!.Value, 9);
+        Assert.Equal(100 * lo, failing.Lower!.Value, 9);
+        Assert.Equal(100 * hi, failing.Upper!.Value, 9);
+        // Between the lower end and the estimate: inconclusive, with the sample size that would decide it.
+        GateResult close = Gate(none with { MaxLabelErrorRate = (100 * lo + rate) / 2 });
+        Assert.Equal("inconclusive", close.State);
+        Assert.Contains("samples with a finding would decide it", close.Reason, StringComparison.Ordinal);
+        Assert.Equal("pass", Gate(none with { MaxLabelErrorRate = rate + 0.01 }).State);
+        // The shortcut gate counts shortcuts, not label errors.
+        GateResult shortcuts = Gate(none with { MaxShortcutRate = 0.01 });
+        Assert.Equal(100.0 * counts.Shortcuts / counts.WithFinding, shortcuts.Value!.Value, 9);
+        Assert.Equal(counts.Shortcuts == 0, shortcuts.State == "pass");
+        // Without findings.parquet (a run folder of an older version): not evaluated, with the reason.
+        GateResult missing = Assert.Single(GateEvaluator.Evaluate(none with { MaxLabelErrorRate = 1 }, real with { Findings = null }, null));
+        Assert.Equal("not_evaluated", missing.State);
+        Assert.Contains("findings.parquet", missing.Reason, StringComparison.Ordinal);
+    }
+}
+
 /// <summary>Many classes, many tests: Holm's correction keeps unchanged nights green; suggested gates pass an unchanged night.</summary>
 [Collection(TorchCollection.Name)]
 public sealed class GateFamilyTests

@@ -40,6 +40,11 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         ["possible_label_error"] = "BOOLEAN",
         ["image_sha256"] = "VARCHAR",
         ["mask"] = "VARCHAR",
+        ["intervention"] = "VARCHAR",
+        ["object_only_pred"] = "INTEGER",
+        ["object_only_prob"] = "FLOAT",
+        ["background_only_pred"] = "INTEGER",
+        ["background_only_prob"] = "FLOAT",
         ["group"] = "VARCHAR",
         ["marker"] = "VARCHAR",
     };
