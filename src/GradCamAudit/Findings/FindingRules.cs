@@ -8,6 +8,8 @@ namespace GradCamAudit.Findings;
 /// <see cref="FindingsSettings.MinMapSize"/> (unless accepted): null, <see cref="FindingKinds.MapTooCoarse"/>.</item>
 /// <item>Correct: <see cref="FindingKinds.Ok"/> on the object, <see cref="FindingKinds.RightForWrongReason"/> off it.</item>
 /// <item>Misclassified off the object: <see cref="FindingKinds.Shortcut"/>.</item>
+/// <item>Misclassified on the object, but intervened on with the background alone giving the prediction and the object
+/// alone the given label: <see cref="FindingKinds.Shortcut"/> (reason <see cref="InterventionContradictsMap"/>).</item>
 /// <item>Misclassified on the object: <see cref="FindingKinds.LabelError"/> when the predicted class k is confident by
 /// its own class's threshold (p_k &gt;= t_k) and the given label j's probability lies below both t_j and j's outlier
 /// cut; else <see cref="FindingKinds.Hard"/>.</item>
@@ -25,6 +27,7 @@ public static class FindingRules
     public const string PredictionBelowThreshold = "prediction_below_class_threshold";
     public const string GivenLabelNotOutlying = "given_label_not_outlying";
     public const string NoClassStatistics = "no_class_statistics";
+    public const string InterventionContradictsMap = "intervention_background_gives_prediction";
 
     public static Finding Decide(FindingInput r, ClassThresholds stats, FindingsSettings settings)
     {
@@ -46,6 +49,13 @@ public static class FindingRules
         if (off)
         {
             return Make(FindingKinds.Shortcut, MisclassifiedOffObject, offScore);
+        }
+        if (r.Intervened && r.BackgroundOnlyPred == r.PredLabel && r.ObjectOnlyPred == r.GivenLabel)
+        {
+            // The map says "on the object", the intervention says otherwise: the background alone gives the prediction
+            // and the object alone the given label. Attributions miss spurious signals (Adebayo et al. 2022); the
+            // intervention measures it directly, so this is a shortcut, not a label error or a hard case.
+            return Make(FindingKinds.Shortcut, InterventionContradictsMap, offScore);
         }
         if (!r.HasProbabilities)
         {

@@ -42,6 +42,9 @@ public sealed record FindingsReport(
 {
     public int Count(string kind) => Counts.GetValueOrDefault(kind);
 
+    /// <summary>The evidence line of each sample the caller asked about (the report's gallery cards), by sample id.</summary>
+    public IReadOnlyDictionary<string, string> EvidenceLines { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Rows with a verdict (any kind).</summary>
     public int Judged => Counts.Values.Sum();
 

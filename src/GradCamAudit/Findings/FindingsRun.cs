@@ -25,8 +25,11 @@ public static class FindingsRun
         return new FindingsSettings(config.Audit.OffObjectLiftThreshold, f.MinMapSize, f.AcceptCoarseMaps, f.OutlierMads);
     }
 
-    /// <summary>Decides and writes the findings of a run folder; returns what the report shows of them.</summary>
-    public static FindingsReport Write(string runDirectory, RunManifest run)
+    /// <summary>
+    /// Decides and writes the findings of a run folder; returns what the report shows of them, with the evidence line
+    /// of each sample in <paramref name="describe"/> (the report's gallery cards).
+    /// </summary>
+    public static FindingsReport Write(string runDirectory, RunManifest run, IReadOnlySet<string>? describe = null)
     {
         AuditOptions config = run.Config;
         FindingsSettings settings = SettingsOf(config);
@@ -42,7 +45,7 @@ public static class FindingsRun
         }
         ClassThresholds stats = ClassThresholds.From(collector, settings.OutlierMads);
         var records = new List<FindingRecord>();
-        var tally = new FindingsTally(classes, perKind);
+        var tally = new FindingsTally(classes, perKind) { Describe = describe };
         var labelErrors = new List<(ReportRow Row, Finding Finding)>();
         foreach ((ReportRow[] rows, RowOrigin origin) in ResultsReader.ReadChunks(runDirectory))
         {

@@ -9,11 +9,11 @@ internal sealed class FindingsTally(IReadOnlyList<string> classes, int perKind)
 {
     private static readonly Dictionary<string, (string Title, string Meaning)> Titles = new(StringComparer.Ordinal)
     {
-        [FindingKinds.LabelError] = ("Label errors", "misclassified, the prediction confident by its class's threshold, the given label's probability an outlier below its class's, and the map on the object: relabel, or confirm the label"),
-        [FindingKinds.Shortcut] = ("Shortcuts", "misclassified with the predicted-class map off the object: the model used something other than the object"),
-        [FindingKinds.RightForWrongReason] = ("Right for the wrong reason", "correct with the predicted-class map off the object"),
-        [FindingKinds.Hard] = ("Hard cases", "misclassified with the map on the object, and not a label error by the rule (ambiguous, or a class the model has not learned)"),
-        [FindingKinds.Ok] = ("Ok", "correct with the map on the object"),
+        [FindingKinds.LabelError] = ("Label errors", "Misclassified, the prediction confident by its class's threshold, the given label's probability an outlier below its class's, and the map on the object: relabel, or confirm the label"),
+        [FindingKinds.Shortcut] = ("Shortcuts", "Misclassified with the predicted-class map off the object, or (intervened on) with the background alone giving the prediction and the object alone the given label: the model used something other than the object"),
+        [FindingKinds.RightForWrongReason] = ("Right for the wrong reason", "Correct with the predicted-class map off the object"),
+        [FindingKinds.Hard] = ("Hard cases", "Misclassified with the map on the object, and not a label error by the rule (ambiguous, or a class the model has not learned)"),
+        [FindingKinds.Ok] = ("Ok", "Correct with the map on the object"),
     };
 
     private readonly Dictionary<string, int> counts = FindingKinds.All.ToDictionary(k => k, _ => 0, StringComparer.Ordinal);
@@ -21,12 +21,20 @@ internal sealed class FindingsTally(IReadOnlyList<string> classes, int perKind)
     private readonly Dictionary<string, List<FindingCard>> top = FindingKinds.All.ToDictionary(k => k, _ => new List<FindingCard>(), StringComparer.Ordinal);
     private readonly int[,] perClass = new int[Math.Max(1, classes.Count), 11]; // given: labelError, shortcut(pred), rfwr, hard, ok, samples; suggested: labelError(pred); controls, object-only correct, background-only hit; confirmed shortcuts (pred)
     private readonly Dictionary<string, (int Intervened, int Confirmed)> evidence = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> lines = new(StringComparer.Ordinal);
     private int rows;
     private int coarseSide = int.MaxValue;
+
+    /// <summary>Samples whose evidence line is kept whatever their rank (the report's gallery cards).</summary>
+    public IReadOnlySet<string>? Describe { get; init; }
 
     public void Add(ReportRow r, RowOrigin origin, Finding f, double offThreshold)
     {
         rows++;
+        if (Describe?.Contains(r.SampleId) == true)
+        {
+            lines[r.SampleId] = FindingEvidence.Describe(r, f, offThreshold, classes);
+        }
         bool given = r.TrueLabel >= 0 && r.TrueLabel < classes.Count, pred = r.PredLabel >= 0 && r.PredLabel < classes.Count;
         if (given)
         {
@@ -139,7 +147,10 @@ internal sealed class FindingsTally(IReadOnlyList<string> classes, int perKind)
             cautions.Add("The config says this is the model's training split (dataset.split = train): probabilities on training samples tend to 0 and 1 and label errors are under-reported. Audit held-out data.");
         }
         return new FindingsReport(rows, new Dictionary<string, int>(counts, StringComparer.Ordinal), new Dictionary<string, int>(noVerdict, StringComparer.Ordinal),
-            sections, classRows, cautions, Verdict(classRows), settings.MinMapSize, settings.AcceptCoarseMaps, settings.OutlierMads);
+            sections, classRows, cautions, Verdict(classRows), settings.MinMapSize, settings.AcceptCoarseMaps, settings.OutlierMads)
+        {
+            EvidenceLines = new Dictionary<string, string>(lines, StringComparer.Ordinal),
+        };
     }
 
     private static double? Share(int part, int whole) => whole == 0 ? null : (double)part / whole;

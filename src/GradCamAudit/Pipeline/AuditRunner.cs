@@ -176,6 +176,10 @@ public static class AuditRunner
             folder.SaveManifest(run);
             log.LogInformation("audited {Audited} of {Rows} rows ({Errors} errors) in {Seconds:F1} s (model load and probe {LoadSeconds:F1} s)",
                 run.Counts.Audited, run.Counts.ManifestRows, run.Counts.Errors, pass.Elapsed.TotalSeconds, loadSeconds);
+            if (scorer.Intervened > 0)
+            {
+                log.LogInformation("intervened on {Intervened} samples in this pass (object only and background only: two forwards each)", scorer.Intervened);
+            }
             var complete = run with { Status = RunStatus.Complete, FinishedUtc = DateTimeOffset.UtcNow };
             try
             {

@@ -265,6 +265,11 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     /// map off the object, by the audit's own per-sample rule) among its class's hash-chosen candidates. Decided from the
     /// sample alone (its id's hash and its own scalars), so shards and resumed runs intervene on the same samples.
     /// </summary>
+    private long intervened;
+
+    /// <summary>Samples intervened on so far (object only and background only), over every batch of this scorer.</summary>
+    public long Intervened => Interlocked.Read(ref intervened);
+
     private Dictionary<int, InterventionResult> Intervene(DecodedBatch batch, double[] s, int stride, ulong[] hashes, Tensor x, Tensor m, Tensor? w)
     {
         var result = new Dictionary<int, InterventionResult>();
@@ -292,6 +297,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             }
         }
         InterventionOutcome[] outcomes = Intervention.Run(explainer.Logits, x, m, w, chosen, perturbationBatch);
+        Interlocked.Add(ref intervened, outcomes.Length);
         for (int k = 0; k < outcomes.Length; k++)
         {
             InterventionOutcome o = outcomes[k];

@@ -45,7 +45,6 @@ public static class ReportBuilder
         }
         Template template = LoadTemplate(templateDirectory ?? run.Config.Report.TemplateDirectory);
         ReportModel model = BuildModel(runDirectory, run, out RunSummary summary, exactMeanMaps: finishing != null);
-        model = model with { Findings = Findings.FindingsRun.Write(runDirectory, run) }; // decided from the committed results, as every later verb does
         SummaryWriter.Write(folder, run, summary);
         if (history != null)
         {
@@ -197,7 +196,13 @@ public static class ReportBuilder
         };
         var flagged = summary.FlaggedGallery();
         var rfwr = summary.RightForWrongReasonGallery();
-        var labelErrors = summary.LabelErrorGallery();
+        // The findings, decided from the committed results as every later verb does; the label-error gallery shows the
+        // label_error findings ranked by score, and every card carries its finding's evidence line.
+        Findings.FindingsReport findings = Findings.FindingsRun.Write(runDirectory, run,
+            flagged.Concat(rfwr).Select(g => g.Row.SampleId).ToHashSet(StringComparer.Ordinal));
+        var labelErrors = (findings.Section(Findings.FindingKinds.LabelError)?.Top ?? [])
+            .Where(c => c.Source != null).Select(c => (Row: c.Source!, c.Origin)).ToList();
+        Dictionary<string, string> labelErrorLines = (findings.Section(Findings.FindingKinds.LabelError)?.Top ?? []).ToDictionary(c => c.SampleId, c => c.Evidence, StringComparer.Ordinal);
         var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).ToList();
         var wanted = galleryRows.GroupBy(g => g.Origin).ToDictionary(g => g.Key, g => g.Select(x => x.Row.SampleId).ToHashSet(StringComparer.Ordinal));
         Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(wanted);
@@ -224,6 +229,7 @@ public static class ReportBuilder
             Kind = kind,
             LiftValue = r.PredEnergyLift is double lift ? lift.ToString("R", CultureInfo.InvariantCulture) : "",
             AckNote = acknowledged.Find(r.SampleId) is { } a ? AcknowledgedView.Describe(a, day) : "",
+            Evidence = findings.EvidenceLines.GetValueOrDefault(r.SampleId) ?? labelErrorLines.GetValueOrDefault(r.SampleId) ?? "",
         };
 
         var classRows = summary.Classes().Select(s => new ClassSummary(
@@ -276,12 +282,12 @@ public static class ReportBuilder
                 "predicted-class energy lift, correct (green) and misclassified (red) samples"),
             classes.Select((name, k) => new KeyValue(name, LiftHistogram.Svg([(name, "#37474f", byClass[k])], cfg.Audit.OffObjectLiftThreshold, 320, 110,
                 $"predicted-class energy lift of true class {name}"))).ToList(),
-            labelErrors.Select(g => Item(g.Row, "label-error")).ToList(), summary.PossibleLabelErrors,
+            labelErrors.Select(g => Item(g.Row, "label-error")).ToList(), findings.LabelErrors,
             gates, baselineView,
             methodRows,
             NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote,
             Checks: checks,
-            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150), Inconclusive: inconclusive);
+            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150), Inconclusive: inconclusive, Findings: findings);
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)

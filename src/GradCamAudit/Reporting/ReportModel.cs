@@ -68,7 +68,11 @@ public sealed record ConfusionCell(long Count, double Shade, bool Diagonal, stri
 public sealed record GalleryItem(string SampleId, long Row, string Image, string TrueName, string PredName, string Confidence, string TrueProb,
     string PredLift, string PredEnergy, string TrueLift, string TrueEnergy, string PredHit, string MaskFraction,
     string ImageUri, string PredUri, string TrueUri, IReadOnlyList<KeyValue> Extra, string Kind = "", string LiftValue = "", string AckNote = "",
-    IReadOnlyList<KeyValue>? MethodMaps = null);
+    IReadOnlyList<KeyValue>? MethodMaps = null)
+{
+    /// <summary>The finding's evidence line ("given 'x' p=…, predicted 'y' p=…, map on the object …"), or "".</summary>
+    public string Evidence { get; init; } = "";
+}
 
 public sealed record KeyValue(string Key, string Value);
 

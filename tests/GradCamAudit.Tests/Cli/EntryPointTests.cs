@@ -89,12 +89,22 @@ public sealed class EntryPointTests
         Assert.Contains("as 'triangle'", dom, StringComparison.Ordinal);
         Assert.Contains("as 'square'", dom, StringComparison.Ordinal);
         // The browser parsed the whole page: every section, the last script, the closing tags.
-        foreach (string section in new[] { "headline", "lift", "classes", "mean-maps", "confusion", "gallery-filters", "flagged", "rfwr", "label-errors", "errors" })
+        foreach (string section in new[] { "headline", "findings", "lift", "classes", "mean-maps", "confusion", "gallery-filters", "flagged", "rfwr", "label-errors", "errors" })
         {
             Assert.Contains($"<section id=\"{section}\">", dom, StringComparison.Ordinal);
         }
         Assert.EndsWith("</html>", dom.TrimEnd(), StringComparison.Ordinal);
         string html = File.ReadAllText(report);
+        // The findings section as the browser parsed it: one row per class with its intervention figures, the ranked
+        // tables per kind with their evidence, the counts equal to findings.json's.
+        using var findingsJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "findings.json")));
+        int shortcuts = findingsJson.RootElement.GetProperty("counts").GetProperty("shortcut").GetInt32();
+        Assert.Contains($"<div class=\"v\">{shortcuts}</div>Shortcuts", dom, StringComparison.Ordinal);
+        Assert.Contains("<th>core accuracy</th>", dom, StringComparison.Ordinal);
+        Assert.Equal(4 + 1, dom.Split("id=\"findings-classes\"")[1].Split("</table>")[0].Split("<tr>").Length - 1); // header + 4 classes
+        Assert.Contains($"Intervention: {shortcuts} of the {shortcuts} intervened on are confirmed.", dom, StringComparison.Ordinal);
+        Assert.Contains("<table class=\"findings\" data-kind=\"shortcut\">", dom, StringComparison.Ordinal);
+        Assert.Contains("(confirmed)</td>", dom, StringComparison.Ordinal);
         int cards = html.Split("<div class=\"card\"").Length - 1;
         Assert.Equal(cards, dom.Split("<div class=\"card\"").Length - 1);
         int meanMaps = html.Split("<img alt=\"mean map").Length - 1; // three per class, where a class has samples

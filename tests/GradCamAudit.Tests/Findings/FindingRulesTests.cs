@@ -71,6 +71,18 @@ public sealed class FindingRulesTests
         Assert.Equal(((string?)null, FindingKinds.MapTooCoarse), Kind(FindingRules.Decide(coarse, stats, Settings)));
         Assert.Equal(FindingKinds.LabelError, FindingRules.Decide(coarse, stats, Settings with { AcceptCoarseMaps = true }).Kind);
         Assert.Equal((FindingKinds.Shortcut, 1.0), (FindingRules.Decide(zeroMap, stats, Settings).Kind, FindingRules.Decide(zeroMap, stats, Settings).Score!.Value));
+
+        // Intervened on: the label error whose object alone keeps the prediction stays a (supported) label error; the
+        // one whose background alone gives the prediction and object alone the given label is a shortcut the map missed.
+        Finding supported = FindingRules.Decide(labelError with { ObjectOnlyPred = 1, BackgroundOnlyPred = 0 }, stats, Settings);
+        Assert.Equal((FindingKinds.LabelError, InterventionEvidence.Supported), (supported.Kind, supported.Evidence));
+        Finding missed = FindingRules.Decide(labelError with { ObjectOnlyPred = 0, BackgroundOnlyPred = 1 }, stats, Settings);
+        Assert.Equal((FindingKinds.Shortcut, FindingRules.InterventionContradictsMap, InterventionEvidence.Confirmed), (missed.Kind, missed.Reason, missed.Evidence));
+        Assert.Equal(0, missed.Score!.Value, 9); // on the object by its lift: ranked after the off-object shortcuts
+        // One of the two is not enough: the object alone giving the label but the background another class stays a label error.
+        Assert.Equal(FindingKinds.LabelError, FindingRules.Decide(labelError with { ObjectOnlyPred = 0, BackgroundOnlyPred = 0 }, stats, Settings).Kind);
+        Assert.Equal((FindingKinds.Hard, FindingRules.GivenLabelNotOutlying), Kind(FindingRules.Decide(typical with { ObjectOnlyPred = 1, BackgroundOnlyPred = 0 }, stats, Settings)));
+        Assert.Equal((FindingKinds.Shortcut, FindingRules.InterventionContradictsMap), Kind(FindingRules.Decide(typical with { ObjectOnlyPred = 0, BackgroundOnlyPred = 1 }, stats, Settings)));
     }
 
     [Fact]

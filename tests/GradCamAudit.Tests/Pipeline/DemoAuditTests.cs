@@ -213,9 +213,20 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         });
         Assert.Equal(0, rows.Count(r => r["possible_label_error"] is bool b && !b && !(bool)r["correct"]! && Convert.ToDouble(r["confidence"]) >= 0.9 && Convert.ToDouble(r["pred_energy_lift"]) >= 2.0));
 
+        // The label-error gallery shows the label_error findings (not the fixed-threshold column), best score first, each with its evidence line.
         string html = File.ReadAllText(demo.ReportPath);
         string section = Between(html, "<section id=\"label-errors\">", "</section>");
-        Assert.Equal(Math.Min(candidates.Count, demo.Options.Report.GalleryMax / 2), Count(section, "<div class=\"card\""));
+        var labelErrors = GradCamAudit.Findings.FindingsRun.Read(demo.OutputDirectory).Where(f => f.Kind == "label_error")
+            .OrderByDescending(f => f.Score).ThenBy(f => f.SampleId, StringComparer.Ordinal).ToList();
+        Assert.Equal(Math.Min(labelErrors.Count, demo.Options.Report.GalleryMax), Count(section, "<div class=\"card\""));
+        Assert.Equal(Math.Min(labelErrors.Count, demo.Options.Report.GalleryMax), Count(section, "<span class=\"evidence-line\">given "));
+        int at = -1;
+        foreach (var f in labelErrors.Take(demo.Options.Report.GalleryMax))
+        {
+            int next = section.IndexOf($"<b>{f.SampleId}</b>", StringComparison.Ordinal);
+            Assert.True(next > at, $"{f.SampleId} out of rank order");
+            at = next;
+        }
 
         var first = rows.First();
         string root = Path.GetDirectoryName(demo.Options.Dataset.Manifest)!;
