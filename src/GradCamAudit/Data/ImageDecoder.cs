@@ -21,7 +21,7 @@ public sealed record DecodedSample(ManifestEntry Entry, byte[] Rgb, byte[] Mask,
 /// </summary>
 public sealed class ImageDecoder(int height, int width, PreprocessOptions? preprocess = null, long maxImagePixels = ImageDecoder.DefaultMaxImagePixels,
     bool exifOrientation = false, Action<string>? notice = null, long maxFileBytes = ImageDecoder.DefaultMaxFileBytes, DecodeBudget? budget = null)
-    : Pipeline.ISampleDecoder
+    : ISampleDecoder
 {
     /// <summary>Default of <c>audit.maxFileBytes</c>: larger image or mask files are refused from their size, before they are read.</summary>
     public const long DefaultMaxFileBytes = 256L * 1024 * 1024;

@@ -20,5 +20,3 @@ public sealed record ManifestEntry(ManifestRow Source, int Label, string ImagePa
     public string MaskDescription => Locator?.Description ?? Source.Mask;
 }
 
-/// <summary>An error record for errors.csv.</summary>
-public sealed record SampleError(long Row, string SampleId, string Image, string ReasonCode, string Detail);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using GradCamAudit.Data;
 using GradCamAudit.Options;
 using GradCamAudit.Reporting;
 using GradCamAudit.Results;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using GradCamAudit.Data;
 using GradCamAudit.Options;
+using GradCamAudit.Results;
 using Microsoft.Extensions.Logging;
 
 namespace GradCamAudit.Pipeline;

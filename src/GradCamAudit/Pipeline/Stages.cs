@@ -2,12 +2,6 @@ using GradCamAudit.Data;
 
 namespace GradCamAudit.Pipeline;
 
-/// <summary>The decode stage's work on one sample: a <see cref="SampleException"/> is that sample's error; anything else fails the run.</summary>
-public interface ISampleDecoder
-{
-    DecodedSample Decode(ManifestEntry entry);
-}
-
 /// <summary>The device stage's work on one batch: forward, maps, scores.</summary>
 public interface IBatchScorer
 {

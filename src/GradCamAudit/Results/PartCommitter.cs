@@ -1,6 +1,5 @@
 using System.Globalization;
 using CsvHelper;
-using GradCamAudit.Data;
 using Parquet;
 using Parquet.Schema;
 using Parquet.Serialization;

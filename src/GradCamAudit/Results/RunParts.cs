@@ -1,4 +1,3 @@
-using GradCamAudit.Data;
 
 namespace GradCamAudit.Results;
 
