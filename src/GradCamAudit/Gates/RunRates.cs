@@ -85,7 +85,10 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
     /// <summary>True when the last <see cref="Read"/> of this process took its counts from a persisted run summary (for tests and logs).</summary>
     public bool FromPersistedSummary { get; init; }
 
-    /// <summary>The run's findings counted from <c>findings.parquet</c> (acknowledged samples left out); null when the run folder has none.</summary>
+    /// <summary>
+    /// The run's findings counted from <c>findings.parquet</c> (acknowledged samples left out), read only when the run's
+    /// config sets a finding gate; null otherwise, or when the run folder has none.
+    /// </summary>
     public FindingCounts? Findings { get; init; }
 
     public static RunRates Read(string runDirectory, Acknowledgements? acknowledged = null, DateOnly? day = null)
@@ -95,7 +98,7 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
         DateOnly today = day ?? DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
         if (acknowledged.Count == 0 && SummaryStore.TryLoad(runDirectory, SummaryStore.Fingerprint(runDirectory, run))?.Rates is RatesState state)
         {
-            return new RunRates(run, state.Overall, state.PerClass, state.FlaggedIds) { FromPersistedSummary = true, Findings = FindingCounts.Read(runDirectory, acknowledged, today) };
+            return new RunRates(run, state.Overall, state.PerClass, state.FlaggedIds) { FromPersistedSummary = true, Findings = FindingsIfGated(run, runDirectory, acknowledged, today) };
         }
         long skipped = 0;
         var rates = new RatesAccumulator(run.Config.Dataset.Classes.Count);
@@ -109,8 +112,12 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
             rates.Add(r);
         }
         RatesState counted = rates.ToState();
-        return new RunRates(run, counted.Overall, counted.PerClass, counted.FlaggedIds, skipped) { Findings = FindingCounts.Read(runDirectory, acknowledged, today) };
+        return new RunRates(run, counted.Overall, counted.PerClass, counted.FlaggedIds, skipped) { Findings = FindingsIfGated(run, runDirectory, acknowledged, today) };
     }
+
+    // findings.parquet is one pass over every row: only the finding gates need it.
+    private static FindingCounts? FindingsIfGated(RunManifest run, string runDirectory, Acknowledgements acknowledged, DateOnly day) =>
+        run.Config.GatesSettings is { MaxLabelErrorRate: null, MaxShortcutRate: null } ? null : FindingCounts.Read(runDirectory, acknowledged, day);
 }
 
 /// <summary>How many samples have a finding (kind not null) and how many of them are label errors and shortcuts: the denominators and numerators of the finding gates.</summary>

@@ -72,12 +72,13 @@ public sealed class GateTests
         // Declared a warning, the same rise is reported but does not fail the job, unless asked to.
         Assert.Equal(Commands.Ok, await Commands.Build().ParseAndRunAsync(
             ["audit", "--config", tonight, "--overwrite", "--baseline", night1, "--set", "gates.maxFlaggedRateRise=5", "--set", "gates.severity={\"maxFlaggedRateRise\":\"warn\"}",
-             "--set", "gates.maxNewlyFlagged=1000", "--set", "gates.minOnObjectRate=99", "--set", "gates.minClassSamples=1000"]));
+             "--set", "gates.maxNewlyFlagged=1000", "--set", "gates.minOnObjectRate=99", "--set", "gates.minClassSamples=1000", "--set", "gates.maxShortcutRate=100"]));
         using (var warned = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(night2, "summary.json"))))
         {
             var states = warned.RootElement.GetProperty("gates").EnumerateArray().ToDictionary(g => g.GetProperty("name").GetString() + "/" + g.GetProperty("scope").GetString(), g => g.GetProperty("state").GetString());
             Assert.Equal("warn", states["maxFlaggedRateRise/overall"]);
             Assert.Equal("pass", states["maxNewlyFlagged/overall"]);
+            Assert.Equal("pass", states["maxShortcutRate/overall"]); // a finding gate in the config: findings.parquet is read and gated
             Assert.Equal(1, warned.RootElement.GetProperty("gateCounts").GetProperty("warn").GetInt32());
         }
         Assert.Equal(Commands.GateFailed, await Commands.Build().ParseAndRunAsync(["compare", "--baseline", night1, "--current", night2, "--fail-on-warn"]));
@@ -117,9 +118,11 @@ public sealed class FindingGateTests
     public void ShortcutAndLabelErrorRates_AreCountedFromTheFindings_AndGatedWithWilson()
     {
         (_, string output) = ReferenceRun.Baseline.Value;
-        RunRates real = RunRates.Read(output);
+        RunRates plain = RunRates.Read(output);
+        Assert.Null(plain.Findings); // no finding gate in the run's config: findings.parquet is not read
         var findings = GradCamAudit.Findings.FindingsRun.Read(output).Where(f => f.Kind != null).ToList();
-        FindingCounts counts = Assert.IsType<FindingCounts>(real.Findings);
+        FindingCounts counts = Assert.IsType<FindingCounts>(FindingCounts.Read(output, Acknowledgements.For(plain.Run.Config.GatesSettings), DateOnly.FromDateTime(plain.Run.StartedUtc.UtcDateTime)));
+        RunRates real = plain with { Findings = counts };
         Assert.Equal(findings.Count, counts.WithFinding);
         Assert.Equal(findings.Count(f => f.Kind == "shortcut"), counts.Shortcuts);
         Assert.Equal(findings.Count(f => f.Kind == "label_error"), counts.LabelErrors);
