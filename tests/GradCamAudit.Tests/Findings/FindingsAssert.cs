@@ -11,7 +11,7 @@ public static class FindingsAssert
         var expected = FindingsRun.Read(expectedRun).OrderBy(f => f.SampleId, StringComparer.Ordinal).ToList();
         var actual = FindingsRun.Read(actualRun).OrderBy(f => f.SampleId, StringComparer.Ordinal).ToList();
         Assert.NotEmpty(expected);
-        Assert.Equal(expected.Select(f => (f.SampleId, f.Row, f.Kind, f.Reason)), actual.Select(f => (f.SampleId, f.Row, f.Kind, f.Reason)));
+        Assert.Equal(expected.Select(f => (f.SampleId, f.Row, f.Kind, f.Reason, f.Evidence)), actual.Select(f => (f.SampleId, f.Row, f.Kind, f.Reason, f.Evidence)));
         for (int i = 0; i < expected.Count; i++)
         {
             Close(expected[i].Score, actual[i].Score);

@@ -40,6 +40,8 @@ public static class ReferenceRun
         var expected = Rows(baseline);
         var actual = Rows(output);
         Assert.Equal(expected.Select(r => (string)r["sample_id"]!), actual.Select(r => (string)r["sample_id"]!));
+        // The interventions are compared like every other column: a resumed or merged run intervenes on the same samples.
+        Assert.Contains(expected, r => r["intervention"] is string);
         for (int i = 0; i < expected.Count; i++)
         {
             foreach ((string column, object? value) in expected[i])
