@@ -200,10 +200,13 @@ public static class ReportBuilder
         // label_error findings ranked by score, and every card carries its finding's evidence line.
         Findings.FindingsReport findings = Findings.FindingsRun.Write(runDirectory, run,
             flagged.Concat(rfwr).Select(g => g.Row.SampleId).ToHashSet(StringComparer.Ordinal));
-        var labelErrors = (findings.Section(Findings.FindingKinds.LabelError)?.Top ?? [])
+        List<(ReportRow Row, RowOrigin Origin)> Cards(string kind) => (findings.Section(kind)?.Top ?? [])
             .Where(c => c.Source != null).Select(c => (Row: c.Source!, c.Origin)).ToList();
-        Dictionary<string, string> labelErrorLines = (findings.Section(Findings.FindingKinds.LabelError)?.Top ?? []).ToDictionary(c => c.SampleId, c => c.Evidence, StringComparer.Ordinal);
-        var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).ToList();
+        var labelErrors = Cards(Findings.FindingKinds.LabelError);
+        var hardCases = Cards(Findings.FindingKinds.Hard);
+        Dictionary<string, string> sectionLines = findings.Sections.SelectMany(s => s.Top)
+            .GroupBy(c => c.SampleId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Evidence, StringComparer.Ordinal);
+        var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).Concat(hardCases).ToList();
         var wanted = galleryRows.GroupBy(g => g.Origin).ToDictionary(g => g.Key, g => g.Select(x => x.Row.SampleId).ToHashSet(StringComparer.Ordinal));
         Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(wanted);
         Data.Sources.ISampleSource? dataset = OpenDataset(cfg);
@@ -229,7 +232,7 @@ public static class ReportBuilder
             Kind = kind,
             LiftValue = r.PredEnergyLift is double lift ? lift.ToString("R", CultureInfo.InvariantCulture) : "",
             AckNote = acknowledged.Find(r.SampleId) is { } a ? AcknowledgedView.Describe(a, day) : "",
-            Evidence = findings.EvidenceLines.GetValueOrDefault(r.SampleId) ?? labelErrorLines.GetValueOrDefault(r.SampleId) ?? "",
+            Evidence = findings.EvidenceLines.GetValueOrDefault(r.SampleId) ?? sectionLines.GetValueOrDefault(r.SampleId) ?? "",
         };
 
         var classRows = summary.Classes().Select(s => new ClassSummary(
@@ -287,7 +290,8 @@ public static class ReportBuilder
             methodRows,
             NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote,
             Checks: checks,
-            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150), Inconclusive: inconclusive, Findings: findings);
+            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150), Inconclusive: inconclusive, Findings: findings,
+            HardCases: hardCases.Select(g => Item(g.Row, "hard")).ToList(), HardTotal: findings.Section(Findings.FindingKinds.Hard)?.Count ?? 0);
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)

@@ -29,7 +29,9 @@ public sealed record ReportModel(
     SampledChecksModel? Checks = null,
     string ConfidenceChart = "",
     IReadOnlyList<GateRow>? Inconclusive = null,
-    Findings.FindingsReport? Findings = null);
+    Findings.FindingsReport? Findings = null,
+    IReadOnlyList<GalleryItem>? HardCases = null,
+    long HardTotal = 0);
 
 /// <summary>
 /// One gate as the report's gate table shows it, with its evidence: the samples behind it (<paramref name="Evidence"/>,

@@ -117,6 +117,30 @@ public sealed class LabelNoiseKnownAnswerTests(LabelNoiseRunFixture fixture, ITe
         }
         Assert.DoesNotContain("findings-cautions", html, StringComparison.Ordinal); // 16x16 maps, a held-out split: nothing to caution
     }
+
+    [Fact]
+    public void Report_HardCaseGallery_ShowsTheTopHardFindings_BestFirst_WithTheirEvidence()
+    {
+        string html = File.ReadAllText(Path.Combine(Run.OutputDirectory, "report.html"));
+        int start = html.IndexOf("<div class=\"gallery\" id=\"hard-gallery\">", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no hard-case gallery");
+        string gallery = html[start..html.IndexOf("</section>", start, StringComparison.Ordinal)];
+        var cards = System.Text.RegularExpressions.Regex.Matches(gallery, "<div class=\"card[^\"]*\" data-true=\"([^\"]*)\" data-pred=\"([^\"]*)\" data-kind=\"hard\"").ToList();
+        var hard = Run.Findings.Values.Where(f => f.Kind == FindingKinds.Hard)
+            .OrderByDescending(f => f.Score ?? double.NegativeInfinity).ThenBy(f => f.SampleId, StringComparer.Ordinal).ToList();
+        Assert.True(hard.Count > 0);
+        int shown = Math.Min(hard.Count, Run.Config.Report.GalleryMax);
+        Assert.Equal(shown, cards.Count);
+        Assert.Contains($"Hard cases: misclassified, on the object, neither a shortcut nor a label error ({hard.Count}", html, StringComparison.Ordinal);
+        for (int i = 0; i < shown; i++)
+        {
+            GradCamAudit.Reporting.ReportRow row = Run.Rows[hard[i].SampleId];
+            Assert.Equal(row.TrueName, cards[i].Groups[1].Value);
+            Assert.Equal(row.PredName, cards[i].Groups[2].Value);
+        }
+        // Every card carries its evidence line (given, predicted, where the map lies).
+        Assert.Equal(shown, System.Text.RegularExpressions.Regex.Matches(gallery, "class=\"evidence-line\"").Count);
+    }
 }
 
 /// <summary>One audit of the label-noise variant shared by the tests of the class.</summary>

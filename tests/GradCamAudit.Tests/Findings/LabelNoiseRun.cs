@@ -25,6 +25,7 @@ public sealed class LabelNoiseRun
         OutputDirectory = Path.Combine(dir, "out");
         AuditOptions options = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "label-noise.json"), OutputDirectory,
             ["dataset.manifest=" + Path.Combine(data, "manifest.csv"), "audit.device=cpu"]);
+        Config = options;
         AuditRunner.RunAsync(options, new RunRequest(null, Overwrite: true), _ => { }).GetAwaiter().GetResult();
         Truth = File.ReadLines(Path.Combine(data, "manifest.csv")).Skip(1).Select(l => l.Split(','))
             .ToDictionary(c => c[0], c => new SampleTruth(c[4], c[6] == "flipped", DemoDataset.Classes.ToList().IndexOf(c[7])), StringComparer.Ordinal);
@@ -34,6 +35,8 @@ public sealed class LabelNoiseRun
     }
 
     public string OutputDirectory { get; }
+
+    public AuditOptions Config { get; }
 
     public IReadOnlyDictionary<string, SampleTruth> Truth { get; }
 
