@@ -37,6 +37,9 @@ public sealed class CpuMeter
     /// <summary>Peak resident set size of this process in MiB (VmHWM), or null.</summary>
     public static double? PeakRssMiB() => ReadStatusKb("VmHWM:") / 1024.0;
 
+    /// <summary>Resident set size of this process now in MiB (VmRSS), or null.</summary>
+    public static double? RssMiB() => ReadStatusKb("VmRSS:") / 1024.0;
+
     /// <summary>Resets the peak RSS counter (Linux clear_refs), so the next peak covers only what follows.</summary>
     public static void ResetPeakRss()
     {

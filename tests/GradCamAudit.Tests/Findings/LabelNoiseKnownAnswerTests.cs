@@ -119,6 +119,28 @@ public sealed class LabelNoiseKnownAnswerTests(LabelNoiseRunFixture fixture, ITe
     }
 
     [Fact]
+    public void FindingsBenchmark_ReplicatedRun_DistinctIdsAndRows_AndEachFindingTimesTheCopies()
+    {
+        // The bench's replication is only a fair load if the copies are distinct rows of the same run: the per-class
+        // statistics (means, medians, MADs) of k identical copies are the run's own, so every count is k times the run's.
+        string work = TestPaths.NewTempDir("findings-bench");
+        int copies = 3, n = Run.Rows.Count;
+        GradCamAudit.Benchmarks.FindingsBenchResult r = GradCamAudit.Benchmarks.FindingsBenchmark.Run(Run.OutputDirectory, (long)copies * n, work, 500, _ => { });
+        Assert.Equal((copies * n + 499) / 500, r.Parts);
+        string target = Directory.GetDirectories(work).Single();
+        var rows = GradCamAudit.Reporting.ResultsReader.ReadRows(target);
+        Assert.Equal(copies * n, rows.Count);
+        Assert.Equal(rows.Count, rows.Select(x => x.SampleId).Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(rows.Count, rows.Select(x => x.Row).Distinct().Count());
+        var replicated = FindingsRun.Read(target);
+        foreach (string kind in FindingKinds.All)
+        {
+            Assert.Equal(copies * Run.Of(kind).Count, replicated.Count(f => f.Kind == kind));
+        }
+        Assert.Equal(copies * Run.Of(FindingKinds.LabelError).Count, r.LabelErrors);
+    }
+
+    [Fact]
     public void Report_HardCaseGallery_ShowsTheTopHardFindings_BestFirst_WithTheirEvidence()
     {
         string html = File.ReadAllText(Path.Combine(Run.OutputDirectory, "report.html"));
