@@ -57,7 +57,7 @@ public static partial class Commands
             }
             else if (baselineDir != null || options.GatesSettings.Any)
             {
-                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log, history, TemplatesFolder(pr.GetValue(auditTemplates))),
+                Gate(GradCamAudit.Reporting.ComparedReport.Run(new RunFolder(finished!.Config.Output.Directory).Directory, baselineDir, log, history, TemplatesFolder(pr.GetValue(auditTemplates))),
                     pr.GetValue(auditFailOnWarn), pr.GetValue(auditFailIfNotEvaluated), pr.GetValue(FailOnInconclusive));
             }
         }));

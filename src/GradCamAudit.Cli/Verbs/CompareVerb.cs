@@ -15,7 +15,7 @@ public static partial class Commands
         var compare = new Command("compare", "Compare two run folders night over night and evaluate the current run's gates (exit 3 when one fails).") { baseline, current, failOnWarn, failIfNotEvaluated, compareTemplates };
         compare.SetAction((pr, ct) => Guard(pr, log =>
         {
-            Gate(GradCamAudit.Gates.RunComparer.Run(RunFolderOption(pr.GetValue(current), "--current")!, RunFolderOption(pr.GetValue(baseline), "--baseline"), log, null, TemplatesFolder(pr.GetValue(compareTemplates))),
+            Gate(GradCamAudit.Reporting.ComparedReport.Run(RunFolderOption(pr.GetValue(current), "--current")!, RunFolderOption(pr.GetValue(baseline), "--baseline"), log, null, TemplatesFolder(pr.GetValue(compareTemplates))),
                 pr.GetValue(failOnWarn), pr.GetValue(failIfNotEvaluated), pr.GetValue(FailOnInconclusive));
         }));
         return compare;

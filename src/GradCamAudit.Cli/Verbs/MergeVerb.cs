@@ -38,7 +38,7 @@ public static partial class Commands
             RunManifest merged = await RunMerger.MergeAsync(pr.GetValue(mergeOut)!, folders, pr.GetValue(mergeOverwrite), TemplatesFolder(pr.GetValue(mergeTemplates)), log, ct).ConfigureAwait(false);
             if (baselineDir != null || merged.Config.GatesSettings.Any)
             {
-                Gate(GradCamAudit.Gates.RunComparer.Run(new RunFolder(pr.GetValue(mergeOut)!).Directory, baselineDir, log, history, TemplatesFolder(pr.GetValue(mergeTemplates))),
+                Gate(GradCamAudit.Reporting.ComparedReport.Run(new RunFolder(pr.GetValue(mergeOut)!).Directory, baselineDir, log, history, TemplatesFolder(pr.GetValue(mergeTemplates))),
                     pr.GetValue(mergeFailOnWarn), pr.GetValue(mergeFailIfNotEvaluated), pr.GetValue(FailOnInconclusive));
             }
         }));

@@ -20,7 +20,7 @@ public static partial class Commands
             {
                 throw new UsageException($"--margin must be between 0 and 100 points, got {m}");
             }
-            string json = GradCamAudit.Gates.GateSuggester.ToJson(GradCamAudit.Gates.GateSuggester.Suggest(GradCamAudit.Gates.RunRates.Read(dir), m));
+            string json = GradCamAudit.Gates.GateSuggester.ToJson(GradCamAudit.Gates.GateSuggester.Suggest(GradCamAudit.Gates.RunRates.Read(dir, cache: GradCamAudit.Reporting.SummaryStore.Rates), m));
             File.WriteAllText(Path.Combine(dir, "suggested-gates.json"), json);
             Console.Out.WriteLine(json);
             log.LogInformation("suggested gates written to {File}: review them, then copy the section into the config", Path.Combine(dir, "suggested-gates.json"));

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using GradCamAudit.Findings;
-using GradCamAudit.Reporting;
 using GradCamAudit.Results;
 using Parquet;
 using Parquet.Schema;

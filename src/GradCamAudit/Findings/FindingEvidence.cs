@@ -1,5 +1,5 @@
 using System.Globalization;
-using GradCamAudit.Reporting;
+using GradCamAudit.Results;
 
 namespace GradCamAudit.Findings;
 

@@ -4,9 +4,9 @@ namespace GradCamAudit.Findings;
 public sealed record FindingCard(string SampleId, long Row, string Image, string Given, string Predicted, double? Score, string Evidence, string? InterventionEvidence = null)
 {
     /// <summary>The results row and where it is (the report reads the card's maps back from there).</summary>
-    public Reporting.ReportRow? Source { get; init; }
+    public Results.ReportRow? Source { get; init; }
 
-    public Reporting.RowOrigin Origin { get; init; }
+    public Results.RowOrigin Origin { get; init; }
 }
 
 /// <summary>One kind of finding: its count and its top cards by score.</summary>

@@ -1,5 +1,4 @@
 using GradCamAudit.Options;
-using GradCamAudit.Reporting;
 using GradCamAudit.Results;
 using Parquet;
 using Parquet.Serialization;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using GradCamAudit.Reporting;
 using GradCamAudit.Results;
 
 namespace GradCamAudit.Findings;

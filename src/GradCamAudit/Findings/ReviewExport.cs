@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsvHelper;
-using GradCamAudit.Reporting;
 using GradCamAudit.Results;
 
 namespace GradCamAudit.Findings;

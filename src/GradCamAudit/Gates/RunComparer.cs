@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using GradCamAudit.Results;
 using Microsoft.Extensions.Logging;
 using Parquet.Serialization;
+using GradCamAudit.Options;
 
 namespace GradCamAudit.Gates;
 
@@ -25,19 +26,20 @@ public sealed class GateFailedException(IReadOnlyList<GateResult> failed)
 /// Night over night: the current run against a baseline run (both run folders, read in one streaming pass each).
 /// Writes <c>comparison.json</c> (what differs in provenance, overall and per-class rates of both runs and their
 /// deltas, counts of newly and no longer flagged samples) and <c>comparison.parquet</c> (every sample whose flag
-/// changed) into the current run folder, evaluates the gates, and records them in its <c>summary.json</c>.
+/// changed) into the current run folder, evaluates the gates, and records them in its <c>summary.json</c> and <c>summary.md</c>. The report that shows
+/// them is rendered by the caller (<see cref="Reporting.ComparedReport"/>), so the gates never reach into the report.
 /// </summary>
 public static class RunComparer
 {
-    public static IReadOnlyList<GateResult> Run(string currentDirectory, string? baselineDirectory, ILogger log, Reporting.HistoryOptions? history = null, string? templateDirectory = null)
+    public static IReadOnlyList<GateResult> Run(string currentDirectory, string? baselineDirectory, ILogger log, CachedRates? cache = null)
     {
         var folder = new RunFolder(currentDirectory);
         RunManifest run = folder.LoadManifest() ?? throw new Options.ConfigException($"'{currentDirectory}' holds no run.json (not a run folder)");
         // Tonight's acknowledgements apply to both runs, so that the two are compared like with like.
         Acknowledgements acknowledged = Acknowledgements.For(run.Config.GatesSettings);
         DateOnly day = DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
-        RunRates current = RunRates.Read(currentDirectory, acknowledged, day);
-        RunRates? baseline = baselineDirectory == null ? null : RunRates.Read(baselineDirectory, acknowledged, day);
+        RunRates current = RunRates.Read(currentDirectory, acknowledged, day, cache);
+        RunRates? baseline = baselineDirectory == null ? null : RunRates.Read(baselineDirectory, acknowledged, day, cache);
         if (current.AcknowledgedSamples > 0)
         {
             log.LogInformation("{Count} acknowledged samples left out of the gates (gates.acknowledged)", current.AcknowledgedSamples);
@@ -59,8 +61,6 @@ public static class RunComparer
             }
         }
         RecordGates(folder, gates);
-        // The report and summary.json take up the gates and the comparison, rendered with the same template as the audit's own report.
-        Reporting.ReportBuilder.Render(folder.Directory, templateDirectory, null, history);
         string markdown = MarkdownSummary.Build(current, baseline, gates);
         RunFolder.WriteAtomic(Path.Combine(folder.Directory, "summary.md"), s => s.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));
         return gates;

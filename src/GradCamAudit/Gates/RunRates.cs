@@ -1,5 +1,5 @@
-using GradCamAudit.Reporting;
 using GradCamAudit.Results;
+using GradCamAudit.Options;
 
 namespace GradCamAudit.Gates;
 
@@ -49,6 +49,9 @@ public sealed class RateCounts
 }
 
 /// <summary>A run's counts as plain data: overall, per true class, and the flagged ids with their true class (persisted with the run summary).</summary>
+/// <summary>A run's rates kept from an earlier pass (the report's run-summary.json), or null when it holds none that is current.</summary>
+public delegate RatesState? CachedRates(string runDirectory, RunManifest run);
+
 public sealed record RatesState(RateCounts Overall, RateCounts[] PerClass, Dictionary<string, int> FlaggedIds);
 
 /// <summary>Accumulates a run's rates one results row at a time (the streaming pass of the gates and of the report).</summary>
@@ -91,12 +94,17 @@ public sealed record RunRates(RunManifest Run, RateCounts Overall, IReadOnlyList
     /// </summary>
     public FindingCounts? Findings { get; init; }
 
-    public static RunRates Read(string runDirectory, Acknowledgements? acknowledged = null, DateOnly? day = null)
+    /// <summary>
+    /// Reads the run's rates: from <paramref name="cache"/> (the report's persisted run summary, passed in by the caller so
+    /// the gates never reach into the report) when it holds them and no acknowledge list applies, else in one streaming
+    /// pass over the results.
+    /// </summary>
+    public static RunRates Read(string runDirectory, Acknowledgements? acknowledged = null, DateOnly? day = null, CachedRates? cache = null)
     {
         RunManifest run = new RunFolder(runDirectory).LoadManifest() ?? throw new Options.ConfigException($"'{runDirectory}' holds no run.json (not a run folder)");
         acknowledged ??= Acknowledgements.For(run.Config.GatesSettings);
         DateOnly today = day ?? DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
-        if (acknowledged.Count == 0 && SummaryStore.TryLoad(runDirectory, SummaryStore.Fingerprint(runDirectory, run))?.Rates is RatesState state)
+        if (acknowledged.Count == 0 && cache?.Invoke(runDirectory, run) is RatesState state)
         {
             return new RunRates(run, state.Overall, state.PerClass, state.FlaggedIds) { FromPersistedSummary = true, Findings = FindingsIfGated(run, runDirectory, acknowledged, today) };
         }

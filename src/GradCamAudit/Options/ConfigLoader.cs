@@ -211,7 +211,7 @@ public static class ConfigLoader
             {
                 try
                 {
-                    Gates.Acknowledgements.Load(gates.Acknowledged); // every problem of the list now, with the config's
+                    Acknowledgements.Load(gates.Acknowledged); // every problem of the list now, with the config's
                 }
                 catch (ConfigException ackProblems)
                 {

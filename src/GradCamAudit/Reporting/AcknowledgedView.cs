@@ -1,5 +1,6 @@
 using System.Globalization;
-using GradCamAudit.Gates;
+using GradCamAudit.Results;
+using GradCamAudit.Options;
 
 namespace GradCamAudit.Reporting;
 

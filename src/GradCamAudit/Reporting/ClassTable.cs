@@ -1,4 +1,5 @@
 using Microsoft.Data.Analysis;
+using GradCamAudit.Results;
 
 namespace GradCamAudit.Reporting;
 

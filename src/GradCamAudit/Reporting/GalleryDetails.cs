@@ -1,5 +1,6 @@
 using Parquet;
 using Parquet.Schema;
+using GradCamAudit.Results;
 
 namespace GradCamAudit.Reporting;
 

@@ -1,3 +1,5 @@
+using GradCamAudit.Results;
+
 namespace GradCamAudit.Reporting;
 
 /// <summary>One class's mean attention maps as the report shows them (thumbnails, "" where no sample contributed).</summary>

@@ -145,7 +145,7 @@ public static class ReportBuilder
         AuditOptions cfg = run.Config;
         int cap = cfg.Report.GalleryMax;
         var notes = new List<string>(run.Warnings);
-        Gates.Acknowledgements acknowledged = LoadAcknowledgements(cfg, notes);
+        Acknowledgements acknowledged = LoadAcknowledgements(cfg, notes);
         DateOnly day = DateOnly.FromDateTime(run.StartedUtc.UtcDateTime);
         string fingerprint = SummaryStore.Fingerprint(runDirectory, run);
         PersistedSummary? persisted = SummaryStore.TryLoad(runDirectory, fingerprint);
@@ -477,16 +477,16 @@ public static class ReportBuilder
     }
 
     /// <summary>The run's acknowledge list; one that cannot be read any more becomes a note, never a failed report.</summary>
-    private static Gates.Acknowledgements LoadAcknowledgements(AuditOptions cfg, List<string> notes)
+    private static Acknowledgements LoadAcknowledgements(AuditOptions cfg, List<string> notes)
     {
         try
         {
-            return Gates.Acknowledgements.For(cfg.GatesSettings);
+            return Acknowledgements.For(cfg.GatesSettings);
         }
         catch (ConfigException ex)
         {
             notes.Add("The acknowledge list could not be read, so no finding is shown as acknowledged: " + string.Join("; ", ex.Errors));
-            return Gates.Acknowledgements.None;
+            return Acknowledgements.None;
         }
     }
 

@@ -1,3 +1,5 @@
+using GradCamAudit.Results;
+
 namespace GradCamAudit.Reporting;
 
 /// <summary>

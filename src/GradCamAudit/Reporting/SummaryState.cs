@@ -1,3 +1,5 @@
+using GradCamAudit.Results;
+
 namespace GradCamAudit.Reporting;
 
 /// <summary>A gallery row of a persisted summary: the row's scalars and where its maps are (file relative to the run folder, row group).</summary>

@@ -44,6 +44,9 @@ public static class SummaryStore
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
+    /// <summary>The rates of a run's current run-summary.json (<see cref="Gates.CachedRates"/>), or null.</summary>
+    public static Gates.RatesState? Rates(string runDirectory, RunManifest run) => TryLoad(runDirectory, Fingerprint(runDirectory, run))?.Rates;
+
     /// <summary>The persisted summary when it exists, reads and matches <paramref name="fingerprint"/>; else null.</summary>
     public static PersistedSummary? TryLoad(string runDirectory, string fingerprint)
     {

@@ -58,7 +58,7 @@ public sealed class DefectRegressionTests(DemoRunFixture demo) : IClassFixture<D
         Assert.Equal(selected.Contains("pointing_hit"), columns.Contains("pred_pointing_hit"));
         (code, log) = await Cli("report", "--run", output, "--quiet");
         Assert.True(code == 0, log);
-        Assert.Equal(10, GradCamAudit.Reporting.ResultsReader.ReadRows(output).Count);
+        Assert.Equal(10, GradCamAudit.Results.ResultsReader.ReadRows(output).Count);
     }
 
     [Fact]
@@ -246,7 +246,7 @@ public sealed class DefectRegressionTests(DemoRunFixture demo) : IClassFixture<D
         string[] errors = File.ReadAllLines(Path.Combine(dir, "out", "errors.csv")).Skip(1).ToArray();
         Assert.Single(errors);
         Assert.Contains("over audit.maxFileBytes", errors[0], StringComparison.Ordinal);
-        Assert.Equal(2, GradCamAudit.Reporting.ResultsReader.ReadRows(Path.Combine(dir, "out")).Count);
+        Assert.Equal(2, GradCamAudit.Results.ResultsReader.ReadRows(Path.Combine(dir, "out")).Count);
     }
 
     [Fact]

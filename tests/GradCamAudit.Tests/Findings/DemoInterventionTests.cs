@@ -1,5 +1,4 @@
 using GradCamAudit.Findings;
-using GradCamAudit.Reporting;
 using GradCamAudit.Results;
 using GradCamAudit.Tests.Pipeline;
 using Xunit;

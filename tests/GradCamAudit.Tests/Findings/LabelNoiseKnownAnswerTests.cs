@@ -128,7 +128,7 @@ public sealed class LabelNoiseKnownAnswerTests(LabelNoiseRunFixture fixture, ITe
         GradCamAudit.Benchmarks.FindingsBenchResult r = GradCamAudit.Benchmarks.FindingsBenchmark.Run(Run.OutputDirectory, (long)copies * n, work, 500, _ => { });
         Assert.Equal((copies * n + 499) / 500, r.Parts);
         string target = Directory.GetDirectories(work).Single();
-        var rows = GradCamAudit.Reporting.ResultsReader.ReadRows(target);
+        var rows = GradCamAudit.Results.ResultsReader.ReadRows(target);
         Assert.Equal(copies * n, rows.Count);
         Assert.Equal(rows.Count, rows.Select(x => x.SampleId).Distinct(StringComparer.Ordinal).Count());
         Assert.Equal(rows.Count, rows.Select(x => x.Row).Distinct().Count());
@@ -156,7 +156,7 @@ public sealed class LabelNoiseKnownAnswerTests(LabelNoiseRunFixture fixture, ITe
         Assert.Contains($"Hard cases: misclassified, on the object, neither a shortcut nor a label error ({hard.Count}", html, StringComparison.Ordinal);
         for (int i = 0; i < shown; i++)
         {
-            GradCamAudit.Reporting.ReportRow row = Run.Rows[hard[i].SampleId];
+            GradCamAudit.Results.ReportRow row = Run.Rows[hard[i].SampleId];
             Assert.Equal(row.TrueName, cards[i].Groups[1].Value);
             Assert.Equal(row.PredName, cards[i].Groups[2].Value);
         }

@@ -5,7 +5,7 @@ using GradCamAudit.Demo;
 using GradCamAudit.Findings;
 using GradCamAudit.Options;
 using GradCamAudit.Pipeline;
-using GradCamAudit.Reporting;
+using GradCamAudit.Results;
 
 namespace GradCamAudit.Tests.Findings;
 

@@ -46,7 +46,7 @@ public sealed class GoldenTests
         gates = gates with { Acknowledged = ack };
         string baseline = CraftedRun.Write(Path.Combine(root, "baseline"), rows: 42, errors: 1, flagShift: 0, gates, classes);
         string current = CraftedRun.Write(Path.Combine(root, "current"), rows: 42, errors: 8, flagShift: 3, gates, classes, liftScale: 0.4);
-        IReadOnlyList<GateResult> results = RunComparer.Run(current, baseline, NullLogger.Instance);
+        IReadOnlyList<GateResult> results = GradCamAudit.Reporting.ComparedReport.Run(current, baseline, NullLogger.Instance);
         Assert.Contains(results, g => g.State == "fail" && g.Name == "maxFlaggedRateRise");
         Assert.Contains(results, g => g.State == "fail" && g.Name == "maxNewlyFlagged");
         Assert.Contains(results, g => g.State == "warn" && g.Name == "maxErrorRate");

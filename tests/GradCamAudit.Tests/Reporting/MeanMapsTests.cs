@@ -1,5 +1,6 @@
 using GradCamAudit.Reporting;
 using Xunit;
+using GradCamAudit.Results;
 
 namespace GradCamAudit.Tests.Reporting;
 

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GradCamAudit.Gates;
-using GradCamAudit.Reporting;
 using GradCamAudit.Tests.Pipeline;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
+using GradCamAudit.Results;
+using GradCamAudit.Options;
 
 namespace GradCamAudit.Tests.Reporting;
 
@@ -39,7 +40,7 @@ public sealed class ReportInteractionTests(DemoRunFixture demo) : IClassFixture<
             ["acknowledged"] = ack,
         };
         File.WriteAllText(runJson, run.ToJsonString());
-        RunComparer.Run(copy, null, NullLogger.Instance);
+        GradCamAudit.Reporting.ComparedReport.Run(copy, null, NullLogger.Instance);
         return (copy, flagged);
     }
 

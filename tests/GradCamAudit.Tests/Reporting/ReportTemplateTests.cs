@@ -1,6 +1,7 @@
 using GradCamAudit.Options;
 using GradCamAudit.Reporting;
 using Xunit;
+using GradCamAudit.Results;
 
 namespace GradCamAudit.Tests.Reporting;
 

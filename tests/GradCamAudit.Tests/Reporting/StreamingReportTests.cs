@@ -165,10 +165,10 @@ public sealed class StreamingReportTests(DemoRunFixture demo) : IClassFixture<De
     public void Gates_TakeTheirCountsFromThePersistedSummary_EqualToAStreamingPass()
     {
         string copy = TestPaths.CopyOf(demo.OutputDirectory, "persisted-rates");
-        GradCamAudit.Gates.RunRates persisted = GradCamAudit.Gates.RunRates.Read(copy);
+        GradCamAudit.Gates.RunRates persisted = GradCamAudit.Gates.RunRates.Read(copy, cache: GradCamAudit.Reporting.SummaryStore.Rates);
         Assert.True(persisted.FromPersistedSummary);
         File.SetLastWriteTimeUtc(ResultsReader.Parts(copy)[0], DateTime.UtcNow.AddMinutes(1));
-        GradCamAudit.Gates.RunRates streamed = GradCamAudit.Gates.RunRates.Read(copy);
+        GradCamAudit.Gates.RunRates streamed = GradCamAudit.Gates.RunRates.Read(copy, cache: GradCamAudit.Reporting.SummaryStore.Rates);
         Assert.False(streamed.FromPersistedSummary);
         static object Counts(GradCamAudit.Gates.RateCounts c) => (c.Samples, c.Correct, c.Judged, c.OffObject, c.Flagged, c.RightForWrongReason, c.LiftCount, Math.Round(c.LiftSum, 9));
         Assert.Equal(Counts(streamed.Overall), Counts(persisted.Overall));

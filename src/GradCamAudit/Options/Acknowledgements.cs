@@ -1,8 +1,7 @@
 using System.Globalization;
 using CsvHelper;
-using GradCamAudit.Options;
 
-namespace GradCamAudit.Gates;
+namespace GradCamAudit.Options;
 
 /// <summary>One known finding: a sample the team has looked at, why, and until when the acknowledgement holds.</summary>
 public sealed record Acknowledgement(string SampleId, string Note, DateOnly? ReviewBy)

@@ -2,7 +2,7 @@ using GradCamAudit.Options;
 using Parquet;
 using Parquet.Schema;
 
-namespace GradCamAudit.Reporting;
+namespace GradCamAudit.Results;
 
 /// <summary>Where a row came from: the file and row group, so the gallery can read back only the maps it shows.</summary>
 public readonly record struct RowOrigin(string File, int RowGroup);

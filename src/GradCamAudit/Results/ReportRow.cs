@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace GradCamAudit.Reporting;
+namespace GradCamAudit.Results;
 
 /// <summary>The scalar columns of a results row the report needs (maps are read separately, only for the gallery).</summary>
 public sealed class ReportRow
