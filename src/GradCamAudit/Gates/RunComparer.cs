@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using GradCamAudit.Options;
 using GradCamAudit.Results;
 using Microsoft.Extensions.Logging;
 using Parquet.Serialization;
-using GradCamAudit.Options;
 
 namespace GradCamAudit.Gates;
 

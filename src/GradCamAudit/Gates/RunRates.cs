@@ -1,5 +1,5 @@
-using GradCamAudit.Results;
 using GradCamAudit.Options;
+using GradCamAudit.Results;
 
 namespace GradCamAudit.Gates;
 

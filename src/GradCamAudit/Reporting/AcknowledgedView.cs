@@ -1,6 +1,6 @@
 using System.Globalization;
-using GradCamAudit.Results;
 using GradCamAudit.Options;
+using GradCamAudit.Results;
 
 namespace GradCamAudit.Reporting;
 

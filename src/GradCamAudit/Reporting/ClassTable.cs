@@ -1,5 +1,5 @@
-using Microsoft.Data.Analysis;
 using GradCamAudit.Results;
+using Microsoft.Data.Analysis;
 
 namespace GradCamAudit.Reporting;
 

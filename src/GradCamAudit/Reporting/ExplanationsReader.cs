@@ -1,6 +1,6 @@
+using GradCamAudit.Results;
 using Parquet;
 using Parquet.Schema;
-using GradCamAudit.Results;
 
 namespace GradCamAudit.Reporting;
 

@@ -1,6 +1,6 @@
 using GradCamAudit.Reporting;
-using Xunit;
 using GradCamAudit.Results;
+using Xunit;
 
 namespace GradCamAudit.Tests.Reporting;
 

@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GradCamAudit.Gates;
+using GradCamAudit.Options;
+using GradCamAudit.Results;
 using GradCamAudit.Tests.Pipeline;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;
-using GradCamAudit.Results;
-using GradCamAudit.Options;
 
 namespace GradCamAudit.Tests.Reporting;
 

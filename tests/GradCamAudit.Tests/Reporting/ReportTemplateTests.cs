@@ -1,7 +1,7 @@
 using GradCamAudit.Options;
 using GradCamAudit.Reporting;
-using Xunit;
 using GradCamAudit.Results;
+using Xunit;
 
 namespace GradCamAudit.Tests.Reporting;
 
