@@ -110,7 +110,7 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
         {
             SKBitmap stored = ReadPixels(image, ReasonCodes.ImageCorrupt, "image", entry.Source.Image);
             using SKBitmap b = exifOrientation ? ExifOrientation.Apply(stored, image.EncodedOrigin) : stored;
-            return Mapped(b, ImageSampling, ToRgb);
+            return Mapped(b, ImageSampling, ToRgb, Antialiased);
         });
     }
 
@@ -212,7 +212,7 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
     }
 
     /// <summary>Decodes just the image at model resolution (RGB HWC bytes), for the report.</summary>
-    public byte[] DecodeImage(string path) => DecodeOne(path, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image", ImageSampling, ToRgb);
+    public byte[] DecodeImage(string path) => DecodeOne(path, ReasonCodes.ImageMissing, ReasonCodes.ImageCorrupt, "image", ImageSampling, ToRgb, Antialiased);
 
     /// <summary>Decodes just the mask at model resolution (0/1 bytes), for the report.</summary>
     public byte[] DecodeMask(string path) => DecodeOne(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", MaskSampling, ToBinary);
@@ -229,10 +229,10 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
         });
     }
 
-    private byte[] DecodeOne(string path, string missingCode, string corruptCode, string what, SKSamplingOptions sampling, Func<SKBitmap, byte[]> read)
+    private byte[] DecodeOne(string path, string missingCode, string corruptCode, string what, SKSamplingOptions sampling, Func<SKBitmap, byte[]> read, bool antialias = false)
     {
         using SKCodec codec = OpenCodec(SampleFiles.ReadBytes(path, missingCode, what), corruptCode, what, Path.GetFileName(path));
-        return Guarded(corruptCode, what, Path.GetFileName(path), () => { using SKBitmap b = ReadPixels(codec, corruptCode, what, Path.GetFileName(path)); return Mapped(b, sampling, read); });
+        return Guarded(corruptCode, what, Path.GetFileName(path), () => { using SKBitmap b = ReadPixels(codec, corruptCode, what, Path.GetFileName(path)); return Mapped(b, sampling, read, antialias); });
     }
 
     /// <summary>Reads the header only; refuses undecodable files and images over the pixel limit before any pixel allocation.</summary>
@@ -314,11 +314,12 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
     /// Reads the pixels of the source mapped to the input geometry: resized only when the size differs (a copy at
     /// the same size would premultiply and lose the colour of transparent pixels), then centre-cropped if needed.
     /// </summary>
-    private byte[] Mapped(SKBitmap source, SKSamplingOptions sampling, Func<SKBitmap, byte[]> read)
+    private byte[] Mapped(SKBitmap source, SKSamplingOptions sampling, Func<SKBitmap, byte[]> read, bool antialias = false)
     {
         (int rw, int rh) = ResizedSize(source.Width, source.Height);
         using SKBitmap? resized = source.Width == rw && source.Height == rh
             ? null
+            : antialias ? PilResized(source, rw, rh)
             : source.Resize(new SKImageInfo(rw, rh, SKColorType.Rgba8888, SKAlphaType.Unpremul), sampling)
                 ?? throw new SampleException(ReasonCodes.ImageCorrupt, "resize failed");
         SKBitmap basis = resized ?? source;
@@ -328,6 +329,29 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
         }
         using SKBitmap crop = CentreCrop(basis);
         return read(crop);
+    }
+
+    /// <summary>Images under <c>model.preprocess.antialias</c> (bilinear or bicubic): PIL's filters, see <see cref="AntialiasResampler"/>.</summary>
+    private bool Antialiased => pre.Antialias && pre.Interpolation != "nearest";
+
+    private SKBitmap PilResized(SKBitmap source, int rw, int rh)
+    {
+        using SKBitmap rgba = source.ColorType == SKColorType.Rgba8888 && source.AlphaType == SKAlphaType.Unpremul ? source.Copy() : ToRgba(source);
+        byte[] pixels = AntialiasResampler.Resize(rgba.GetPixelSpan(), rgba.Width, rgba.Height, rw, rh, pre.Interpolation);
+        var resized = new SKBitmap(new SKImageInfo(rw, rh, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        pixels.CopyTo(resized.GetPixelSpan());
+        return resized;
+    }
+
+    private static SKBitmap ToRgba(SKBitmap source)
+    {
+        var rgba = new SKBitmap(new SKImageInfo(source.Width, source.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        if (!source.CopyTo(rgba, SKColorType.Rgba8888))
+        {
+            rgba.Dispose();
+            throw new SampleException(ReasonCodes.ImageCorrupt, "image could not be converted to RGBA for resizing");
+        }
+        return rgba;
     }
 
     /// <summary>The centre (height, width) window, offsets rounded half to even as torchvision's CenterCrop.</summary>

@@ -74,7 +74,7 @@ public sealed record ModelOptions(
 /// <paramref name="ResizeShorter"/> and takes the centre crop of the input size (<c>Resize(s)</c> + <c>CenterCrop</c>).
 /// Pixel values are divided by <paramref name="ValueScale"/> (255: [0, 1] as ToTensor; 1: raw [0, 255]) before mean/std.
 /// </summary>
-public sealed record PreprocessOptions(string Resize, int ResizeShorter, string Interpolation, float ValueScale)
+public sealed record PreprocessOptions(string Resize, int ResizeShorter, string Interpolation, float ValueScale, bool Antialias = true)
 {
     public static readonly string[] ResizePolicies = ["direct", "shorter-side-crop"];
     public static readonly string[] Interpolations = ["bilinear", "nearest", "bicubic"];

@@ -129,6 +129,7 @@ public static class ConfigLoader
             int shorter = pre.Int("resizeShorter", 0, 0, 8192);
             string interpolation = pre.String("interpolation", "bilinear");
             double valueScale = pre.Double("valueScale", 255, 1e-6, 1e6);
+            bool antialias = pre.Bool("antialias", true);
             if (!PreprocessOptions.ResizePolicies.Contains(resize))
             {
                 errors.Add($"model.preprocess.resize: '{resize}' is not one of {string.Join(", ", PreprocessOptions.ResizePolicies)}");
@@ -262,7 +263,7 @@ public static class ConfigLoader
                 full, name,
                 new DatasetOptions(manifest, classes, source),
                 new ModelOptions(arch, weights, weightsFormat, head, numClasses, size[0], size[1], target, mean, std,
-                    new PreprocessOptions(resize, shorter, interpolation, (float)valueScale)),
+                    new PreprocessOptions(resize, shorter, interpolation, (float)valueScale, antialias)),
                 new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows,
                     threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout, labelConfidence, labelLift,
                     (long)maxFileBytes, (long)decodeMemory),
