@@ -41,7 +41,7 @@ public static class Architectures
         new ArchitectureSpec("vgg16", n => torchvision.models.vgg16(n), "features.29", null, "torchvision.models.vgg16 (target: last ReLU before the final max-pool)", ["features.15", "features.22", "features.29"]),
         new ArchitectureSpec("vgg16_bn", n => torchvision.models.vgg16_bn(n), "features.42", null, "torchvision.models.vgg16_bn (target: last ReLU before the final max-pool)", ["features.22", "features.32", "features.42"]),
     }
-    .Concat(MobileNetV3.Specs()).Concat(EfficientNet.Specs()).Concat(DenseNet.Specs())
+    .Concat(MobileNetV3.Specs()).Concat(EfficientNet.Specs()).Concat(DenseNet.Specs()).Concat(RegNet.Specs())
     .ToDictionary(a => a.Name, StringComparer.Ordinal);
 
     /// <summary>Architecture names accepted by <c>model.architecture</c>, including <c>torchscript</c>.</summary>

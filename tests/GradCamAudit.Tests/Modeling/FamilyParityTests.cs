@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace GradCamAudit.Tests.Modeling;
 
 /// <summary>
-/// The families this project builds itself (EfficientNet, DenseNet, MobileNetV3) against torchvision 0.14 run by
+/// The families this project builds itself (EfficientNet, DenseNet, MobileNetV3, RegNet) against torchvision 0.14 run by
 /// PyTorch (fixtures/families/make_family_fixtures.py): torchvision's state_dict loads key by key, and the logits, the
 /// target activations, the gradients and the Grad-CAM maps of the predicted and true class agree within 1e-4 (relative to the largest value) at the default
 /// target, by autograd and, where the head is GAP + linear, by the verified closed form, and at one earlier layer.
@@ -32,6 +32,10 @@ public sealed class FamilyParityTests(FamilyFixtures fixtures, Xunit.Abstraction
     [InlineData("mobilenet_v3_small", "features.8", false)]
     [InlineData("mobilenet_v3_large", "features.16", false)]
     [InlineData("mobilenet_v3_large", "features.12", false)]
+    [InlineData("regnet_y_400mf", "trunk_output", true)]
+    [InlineData("regnet_y_400mf", "trunk_output.block3", false)]
+    [InlineData("regnet_x_400mf", "trunk_output", true)]
+    [InlineData("regnet_x_400mf", "trunk_output.block3", false)]
     public void LogitsAndMaps_MatchTorchvision(string arch, string target, bool closedForm)
     {
         using LoadedModel model = LoadedModel.Load(Options(arch, fixtures.File_(arch + ".pt"), target), CPU);
@@ -56,6 +60,8 @@ public sealed class FamilyParityTests(FamilyFixtures fixtures, Xunit.Abstraction
     [InlineData("densenet121", "features.denseblock3", "eps")]
     [InlineData("mobilenet_v3_small", "features.12", "se")]
     [InlineData("mobilenet_v3_large", "features.16", "eps")] // eps 1e-5 instead of 1e-3
+    [InlineData("regnet_y_400mf", "trunk_output", "se")]
+    [InlineData("regnet_x_400mf", "trunk_output.block3", "eps")]
     public void Parity_FailsWhenADetailIsBroken(string arch, string target, string broken)
     {
         using LoadedModel model = LoadedModel.Load(Options(arch, fixtures.File_(arch + ".pt"), target), CPU);

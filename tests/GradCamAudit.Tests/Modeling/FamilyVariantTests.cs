@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace GradCamAudit.Tests.Modeling;
 
 /// <summary>
-/// Every variant of the families this project builds (efficientnet_b0..b7, densenet121..201, mobilenet_v3_large/small)
+/// Every variant of the families this project builds (efficientnet_b0..b7, densenet121..201, mobilenet_v3_large/small, regnet_x/regnet_y but 128gf)
 /// has torchvision 0.14's state_dict keys, their shapes and every BatchNorm's eps (fixtures/families/variants.json,
 /// dumped without running the big models forward); and the config accepts exactly the architectures the code builds.
 /// </summary>
@@ -15,7 +15,7 @@ namespace GradCamAudit.Tests.Modeling;
 public sealed class FamilyVariantTests(FamilyFixtures fixtures) : IClassFixture<FamilyFixtures>
 {
     public static TheoryData<string> Variants() =>
-        [.. Enumerable.Range(0, 8).Select(i => $"efficientnet_b{i}"), "densenet121", "densenet161", "densenet169", "densenet201", "mobilenet_v3_large", "mobilenet_v3_small"];
+        [.. Enumerable.Range(0, 8).Select(i => $"efficientnet_b{i}"), "densenet121", "densenet161", "densenet169", "densenet201", "mobilenet_v3_large", "mobilenet_v3_small", .. GradCamAudit.Modeling.Families.RegNet.Variants.Keys];
 
     [Theory]
     [MemberData(nameof(Variants))]
@@ -52,6 +52,8 @@ public sealed class FamilyVariantTests(FamilyFixtures fixtures) : IClassFixture<
     [InlineData("mobilenet_v3_large", 64, "features.12", 4)]
     [InlineData("mobilenet_v3_small", 224, "features.12", 7)]
     [InlineData("mobilenet_v3_small", 64, "features.8", 4)]
+    [InlineData("regnet_y_400mf", 224, "trunk_output", 7)]
+    [InlineData("regnet_x_400mf", 64, "trunk_output.block3", 4)]
     public void Auto_ChoosesTheDeepestStageReachingTheMinimum(string arch, int size, string expected, int side)
     {
         using nn.Module<Tensor, Tensor> network = Architectures.Get(arch).Build(5);
@@ -69,5 +71,6 @@ public sealed class FamilyVariantTests(FamilyFixtures fixtures) : IClassFixture<
         Assert.Contains("efficientnet_b7", ex.Message, StringComparison.Ordinal);
         Assert.Contains("densenet201", ex.Message, StringComparison.Ordinal);
         Assert.Contains("mobilenet_v3_small", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("regnet_y_400mf", ex.Message, StringComparison.Ordinal);
     }
 }

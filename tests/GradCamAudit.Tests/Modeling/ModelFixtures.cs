@@ -63,6 +63,8 @@ public sealed class FinerTargetTests
     [Xunit.InlineData("densenet169", "features.denseblock2", "features.denseblock1")]
     [Xunit.InlineData("mobilenet_v3_large", "features.16", "features.12")]
     [Xunit.InlineData("mobilenet_v3_small", "features.12", "features.8")]
+    [Xunit.InlineData("regnet_y_400mf", "trunk_output", "trunk_output.block3")]
+    [Xunit.InlineData("regnet_x_8gf", "trunk_output.block4.block4-0", "trunk_output.block3")]
     [Xunit.InlineData("torchscript", "trunk", null)]
     public void FinerTarget_IsTheStageBeforeTheTarget(string architecture, string target, string? expected)
     {
