@@ -76,21 +76,8 @@ public sealed class LoadedModel : IDisposable
             ? linear.weight!.detach().DetachFromDisposeScope()
             : null;
 
-    /// <summary>Stage outputs of each architecture from fine (early, large maps) to coarse (late, small maps).</summary>
-    private static readonly Dictionary<string, string[]> Stages = new(StringComparer.Ordinal)
-    {
-        ["demo-cnn"] = ["features.1", "features.4", "features.9"],
-        ["resnet18"] = ["layer1", "layer2", "layer3", "layer4"],
-        ["resnet34"] = ["layer1", "layer2", "layer3", "layer4"],
-        ["resnet50"] = ["layer1", "layer2", "layer3", "layer4"],
-        ["resnet101"] = ["layer1", "layer2", "layer3", "layer4"],
-        ["vgg16"] = ["features.15", "features.22", "features.29"],
-        ["vgg16_bn"] = ["features.22", "features.32", "features.42"],
-        ["mobilenet_v2"] = ["features.6", "features.13", "features.18"],
-    };
-
     /// <summary>The stage outputs of an architecture, fine to coarse (what <c>model.targetLayer: auto</c> chooses from), or null.</summary>
-    public static IReadOnlyList<string>? StagesOf(string architecture) => Stages.GetValueOrDefault(architecture);
+    public static IReadOnlyList<string>? StagesOf(string architecture) => Architectures.All.GetValueOrDefault(architecture)?.Stages;
 
     /// <summary>
     /// The stage before the one <paramref name="targetPath"/> belongs to (a sub-module such as <c>layer4.1</c> belongs
@@ -99,11 +86,16 @@ public sealed class LoadedModel : IDisposable
     /// </summary>
     public static string? FinerTargetFor(string architecture, string targetPath)
     {
-        if (!Stages.TryGetValue(architecture, out string[]? stages))
+        if (StagesOf(architecture) is not { } stages)
         {
             return null;
         }
-        for (int i = 0; i < stages.Length; i++)
+        int exact = stages.ToList().IndexOf(targetPath);
+        if (exact >= 0)
+        {
+            return exact == 0 ? null : stages[exact - 1];
+        }
+        for (int i = 0; i < stages.Count; i++)
         {
             bool inStage = targetPath == stages[i] || targetPath.StartsWith(stages[i] + ".", StringComparison.Ordinal);
             if (inStage || ComparePaths(targetPath, stages[i]) < 0)

@@ -57,6 +57,14 @@ public sealed class FinerTargetTests
     [Xunit.InlineData("demo-cnn", "features.7", "features.4")]
     [Xunit.InlineData("mobilenet_v2", "features.18", "features.13")]
     [Xunit.InlineData("mobilenet_v2", "features.10", "features.6")]
+    [Xunit.InlineData("efficientnet_b0", "features.8", "features.5")]
+    [Xunit.InlineData("efficientnet_b7", "features.6.3", "features.5")]
+    [Xunit.InlineData("densenet121", "features", "features.denseblock3")]
+    [Xunit.InlineData("densenet169", "features.denseblock2", "features.denseblock1")]
+    [Xunit.InlineData("mobilenet_v3_large", "features.16", "features.12")]
+    [Xunit.InlineData("mobilenet_v3_small", "features.12", "features.8")]
+    [Xunit.InlineData("regnet_y_400mf", "trunk_output", "trunk_output.block3")]
+    [Xunit.InlineData("regnet_x_8gf", "trunk_output.block4.block4-0", "trunk_output.block3")]
     [Xunit.InlineData("torchscript", "trunk", null)]
     public void FinerTarget_IsTheStageBeforeTheTarget(string architecture, string target, string? expected)
     {
