@@ -203,7 +203,7 @@ public static class ReportBuilder
         List<(ReportRow Row, RowOrigin Origin)> Cards(string kind) => (findings.Section(kind)?.Top ?? [])
             .Where(c => c.Source != null).Select(c => (Row: c.Source!, c.Origin)).ToList();
         var labelErrors = Cards(Findings.FindingKinds.LabelError);
-        var hardCases = Cards(Findings.FindingKinds.Hard);
+        var hardCases = Cards(Findings.FindingKinds.Hard).Take(Math.Max(1, cfg.Report.GalleryMax / 2)).ToList(); // half the cap, as right-for-the-wrong-reason: the page stays a few hundred KB
         Dictionary<string, string> sectionLines = findings.Sections.SelectMany(s => s.Top)
             .GroupBy(c => c.SampleId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Evidence, StringComparer.Ordinal);
         var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).Concat(hardCases).ToList();

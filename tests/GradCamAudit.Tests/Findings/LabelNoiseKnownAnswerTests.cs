@@ -151,7 +151,7 @@ public sealed class LabelNoiseKnownAnswerTests(LabelNoiseRunFixture fixture, ITe
         var hard = Run.Findings.Values.Where(f => f.Kind == FindingKinds.Hard)
             .OrderByDescending(f => f.Score ?? double.NegativeInfinity).ThenBy(f => f.SampleId, StringComparer.Ordinal).ToList();
         Assert.True(hard.Count > 0);
-        int shown = Math.Min(hard.Count, Run.Config.Report.GalleryMax);
+        int shown = Math.Min(hard.Count, Math.Max(1, Run.Config.Report.GalleryMax / 2));
         Assert.Equal(shown, cards.Count);
         Assert.Contains($"Hard cases: misclassified, on the object, neither a shortcut nor a label error ({hard.Count}", html, StringComparison.Ordinal);
         for (int i = 0; i < shown; i++)

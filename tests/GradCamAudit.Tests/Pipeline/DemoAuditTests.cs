@@ -167,9 +167,11 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         Assert.Equal(rfwrCards, Count(rfwrPart, "<div class=\"card\""));
         Assert.Contains($"({flagged}, worst first, first {flaggedCards} shown)", flaggedPart, StringComparison.Ordinal);
         int labelCards = Count(Between(html, "<section id=\"label-errors\">", "</section>"), "<div class=\"card\"");
+        int hardCards = html.Contains("<section id=\"hard-cases\">", StringComparison.Ordinal) ? Count(Between(html, "<section id=\"hard-cases\">", "</section>"), "<div class=\"card\"") : 0;
+        Assert.True(hardCards <= Math.Max(1, cap / 2), $"{hardCards} hard-case cards");
         // Three thumbnails a card, and the mean maps: three per class (4 classes, each with samples, predictions and flagged ones on the demo).
         Assert.Equal(12, Count(Between(html, "<section id=\"mean-maps\">", "</section>"), "src=\"data:image/jpeg;base64,"));
-        Assert.Equal((3 * (flaggedCards + rfwrCards + labelCards)) + 12, Count(html, "src=\"data:image/jpeg;base64,"));
+        Assert.Equal((3 * (flaggedCards + rfwrCards + labelCards + hardCards)) + 12, Count(html, "src=\"data:image/jpeg;base64,"));
         // The verdict names both planted shortcut classes.
         string verdict = Between(html, "<p class=\"verdict\">", "</p>");
         Assert.Contains("&#39;triangle&#39;", verdict, StringComparison.Ordinal);
