@@ -12,7 +12,7 @@ internal static class DatasetBinder
         string format = ds.String("format", "csv");
         bool Needs(params string[] formats) => formats.Contains(format);
         string? images = ds.Path("images", baseDir, mustExist: true, required: Needs("imagefolder", "coco"));
-        string? masks = ds.Path("masks", baseDir, mustExist: true, required: Needs("imagefolder"));
+        string? masks = ds.Path("masks", baseDir, mustExist: true, required: false); // imagefolder without masks: every sample mask_source none
         string? annotations = ds.Path("annotations", baseDir, mustExist: true, required: Needs("coco"));
         string? root = ds.Path("root", baseDir, mustExist: true, required: Needs("voc"));
         string split = ds.String("split", "val");

@@ -127,7 +127,7 @@ public sealed class VocSource : ISampleSource
                 string sampleId = settings.Sampling == "per-category" ? $"{id}:{name}" : id;
                 string description = $"voc:{mask}#{index}";
                 yield return new ManifestEntry(new ManifestRow(row, sampleId, image, name, description, []), classOfIndex[(int)index], imagePath!, maskPath!, null, null,
-                    new FileMask(maskPath!, description, "palette-index", (int)index));
+                    new FileMask(maskPath!, description, "palette-index", (int)index, MaskSources.Voc));
             }
         }
         Skipped = skipped;
@@ -166,6 +166,6 @@ public sealed class VocSource : ISampleSource
             return null;
         }
         string? path = SourcePaths.Inside(root, maskDescription[4..hash]);
-        return path == null ? null : new FileMask(path, maskDescription, "palette-index", index);
+        return path == null ? null : new FileMask(path, maskDescription, "palette-index", index, MaskSources.Voc);
     }
 }
