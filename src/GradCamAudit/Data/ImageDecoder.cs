@@ -207,6 +207,10 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
             {
                 throw new SampleException(ReasonCodes.ImageTooLarge, $"image is {w}x{h} = {(long)w * h:N0} pixels, over audit.maxImagePixels = {maxImagePixels:N0}: {entry.Source.Image}");
             }
+            if (drawn.DeclaredSize is (int dw, int dh) && (dw != w || dh != h))
+            {
+                throw new SampleException(ReasonCodes.MaskSizeMismatch, $"the annotation declares {dw}x{dh} but image is {w}x{h}");
+            }
             if (drawn.ProblemAt(w, h) is SampleException problem)
             {
                 throw problem;

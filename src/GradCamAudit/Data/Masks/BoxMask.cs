@@ -7,8 +7,12 @@ namespace GradCamAudit.Data.Masks;
 /// of the image (it lies outside, or is thinner than a pixel between two centres) is refused as <c>box_invalid</c>,
 /// so a region never turns empty silently.
 /// </summary>
-public sealed class BoxMask(string description, IReadOnlyList<PixelBox> objects, IReadOnlyList<PixelBox>? voids = null) : MaskLocator(description)
+public sealed class BoxMask(string description, IReadOnlyList<PixelBox> objects, IReadOnlyList<PixelBox>? voids = null, (int Width, int Height)? declared = null)
+    : MaskLocator(description)
 {
+    /// <summary>The image size the annotation declares (VOC's <c>&lt;size&gt;</c>), checked against the image; null for CSV boxes.</summary>
+    public override (int Width, int Height)? DeclaredSize => declared;
+
     private readonly IReadOnlyList<PixelBox> voids = voids ?? [];
 
     public IReadOnlyList<PixelBox> Objects => objects;
