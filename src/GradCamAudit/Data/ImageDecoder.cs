@@ -129,7 +129,7 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
         {
             throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {mw}x{mh} but image is {iw}x{ih}");
         }
-        Masks.MaskPlanes planes = locator.Load(maxImagePixels);
+        Masks.MaskPlanes planes = locator.LoadAt(iw, ih, maxImagePixels);
         if (planes.Width != iw || planes.Height != ih)
         {
             throw new SampleException(ReasonCodes.MaskSizeMismatch, $"mask is {planes.Width}x{planes.Height} but image is {iw}x{ih}");
@@ -200,6 +200,23 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
         {
             CheckedLength(maskFile, ReasonCodes.MaskMissing, "mask", entry.Source.Mask);
         }
+        if (entry.Locator is { FollowsImage: true } drawn)
+        {
+            // Boxes and "no mask" take the image's size: nothing to compare, only whether every box covers a pixel of it.
+            if ((long)w * h > maxImagePixels)
+            {
+                throw new SampleException(ReasonCodes.ImageTooLarge, $"image is {w}x{h} = {(long)w * h:N0} pixels, over audit.maxImagePixels = {maxImagePixels:N0}: {entry.Source.Image}");
+            }
+            if (drawn.DeclaredSize is (int dw, int dh) && (dw != w || dh != h))
+            {
+                throw new SampleException(ReasonCodes.MaskSizeMismatch, $"the annotation declares {dw}x{dh} but image is {w}x{h}");
+            }
+            if (drawn.ProblemAt(w, h) is SampleException problem)
+            {
+                throw problem;
+            }
+            return;
+        }
         (int mw, int mh) = entry.Locator?.ReadSize() ?? Header(entry.MaskPath, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", entry.Source.Mask);
         if ((long)w * h > maxImagePixels)
         {
@@ -217,10 +234,27 @@ public sealed class ImageDecoder(int height, int width, PreprocessOptions? prepr
     /// <summary>Decodes just the mask at model resolution (0/1 bytes), for the report.</summary>
     public byte[] DecodeMask(string path) => DecodeOne(path, ReasonCodes.MaskMissing, ReasonCodes.MaskCorrupt, "mask", MaskSampling, ToBinary);
 
-    /// <summary>Decodes just a located mask at model resolution (0/1 bytes, void as 0), for the report.</summary>
-    public byte[] DecodeMask(Masks.MaskLocator locator)
+    /// <summary>
+    /// Decodes just a located mask at model resolution (0/1 bytes, void as 0), for the report. A region drawn at the
+    /// image's size (boxes) takes it from <paramref name="imagePath"/>'s header (oriented as audited).
+    /// </summary>
+    public byte[] DecodeMask(Masks.MaskLocator locator, string? imagePath = null)
     {
-        Masks.MaskPlanes planes = locator.Load(maxImagePixels);
+        Masks.MaskPlanes planes;
+        if (locator.FollowsImage)
+        {
+            if (imagePath == null)
+            {
+                throw new SampleException(ReasonCodes.MaskMissing, $"a region drawn at the image's size needs the image: {locator.Description}");
+            }
+            using SKCodec codec = OpenCodec(SampleFiles.ReadBytes(imagePath, ReasonCodes.ImageMissing, "image"), ReasonCodes.ImageCorrupt, "image", Path.GetFileName(imagePath));
+            (int iw, int ih) = ShownSize(codec);
+            planes = locator.LoadAt(iw, ih, maxImagePixels);
+        }
+        else
+        {
+            planes = locator.Load(maxImagePixels);
+        }
         return Guarded(ReasonCodes.MaskCorrupt, "mask", locator.Description, () =>
         {
             using SKBitmap b = Pixels.ToBitmap(planes.Object.Select(v => (byte)(v * 255)).ToArray(), planes.Width, planes.Height, 1);

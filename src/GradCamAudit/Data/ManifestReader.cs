@@ -3,13 +3,19 @@ using CsvHelper;
 namespace GradCamAudit.Data;
 
 /// <summary>
-/// Streams a CSV manifest (header <c>image,label,mask</c>, optional <c>id</c>, any other columns passed through).
+/// Streams a CSV manifest (header <c>image,label</c>, optional <c>id</c>, <c>mask</c> and <c>box</c>, any other columns
+/// passed through). A row's region is its <c>mask</c> file, or its <c>box</c> field (<see cref="Masks.BoxList"/>), or
+/// none (both empty or absent: audited without mask metrics, <c>mask_source = none</c>); a row giving both is
+/// <c>malformed_row</c> (one region per row, never a silent precedence).
 /// Rows are resolved one at a time, so the manifest is never held in memory; per-row problems (unknown label,
 /// duplicate id, empty field, path escaping the manifest folder) become error entries, never exceptions.
 /// </summary>
 public sealed class ManifestReader
 {
-    private static readonly string[] Required = ["image", "label", "mask"];
+    private static readonly string[] Required = ["image", "label"];
+
+    /// <summary>The columns the reader interprets (any other is passed through).</summary>
+    private static readonly string[] Known = ["image", "label", "mask", "box", "id"];
 
     private readonly string manifestPath;
     private readonly string root;
@@ -26,7 +32,7 @@ public sealed class ManifestReader
         var missing = Required.Where(r => !Headers.Contains(r, StringComparer.Ordinal)).ToArray();
         if (missing.Length > 0)
         {
-            problems.Add($"dataset.manifest: '{manifestPath}' lacks the column(s) {string.Join(", ", missing)} (a comma-separated header must contain image,label,mask; optional id)");
+            problems.Add($"dataset.manifest: '{manifestPath}' lacks the column(s) {string.Join(", ", missing)} (a comma-separated header must contain image,label; optional id, mask, box)");
         }
         for (int i = 0; i < Headers.Count; i++)
         {
@@ -39,7 +45,7 @@ public sealed class ManifestReader
                 problems.Add($"dataset.manifest: the column name '{Headers[i]}' appears more than once");
             }
         }
-        ExtraColumns = Headers.Where(h => h.Length > 0 && h != "id" && !Required.Contains(h)).Distinct(StringComparer.Ordinal).ToArray();
+        ExtraColumns = Headers.Where(h => h.Length > 0 && !Known.Contains(h)).Distinct(StringComparer.Ordinal).ToArray();
         foreach (var same in ExtraColumns.GroupBy(c => c, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
         {
             problems.Add($"dataset.manifest: the columns {string.Join(", ", same.Select(c => $"'{c}'"))} differ only by case, which case-insensitive readers (Spark, Hive) refuse: rename one");
@@ -66,6 +72,8 @@ public sealed class ManifestReader
         using var reader = Open(out _, out Func<bool> malformed);
         var index = Headers.Select((h, i) => (h, i)).GroupBy(x => x.h, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
         int idCol = index.GetValueOrDefault("id", -1);
+        int maskCol = index.GetValueOrDefault("mask", -1);
+        int boxCol = index.GetValueOrDefault("box", -1);
         int[] extra = ExtraColumns.Select(c => index[c]).ToArray();
         var seen = new Sources.IdSet(); // 32 bytes a row, whatever the ids' length
         long row = 0;
@@ -86,9 +94,10 @@ public sealed class ManifestReader
             string Field(int i) => i >= 0 && i < reader.FieldCount ? reader.GetString(i) : "";
             string image = Field(index["image"]).Trim();
             string label = Field(index["label"]).Trim();
-            string mask = Field(index["mask"]).Trim();
+            string mask = Field(maskCol).Trim();
+            string box = Field(boxCol).Trim();
             string id = idCol >= 0 && Field(idCol).Trim().Length > 0 ? Field(idCol).Trim() : image.Replace('\\', '/');
-            var source = new ManifestRow(row, id, image, label, mask, extra.Select(i => i < reader.FieldCount ? (string?)reader.GetString(i) : null).ToArray());
+            var source = new ManifestRow(row, id, image, label, mask, extra.Select(i => i < reader.FieldCount ? (string?)reader.GetString(i) : null).ToArray(), box);
             yield return Resolve(source, seen, reader.FieldCount, malformed());
         }
     }
@@ -104,15 +113,32 @@ public sealed class ManifestReader
         {
             return Error(ReasonCodes.MalformedRow, $"expected {Headers.Count} fields, found {fieldCount}");
         }
-        if (r.Image.Length == 0 || r.Label.Length == 0 || r.Mask.Length == 0)
+        if (r.Image.Length == 0 || r.Label.Length == 0)
         {
-            return Error(ReasonCodes.MalformedRow, "image, label and mask must all be non-empty");
+            return Error(ReasonCodes.MalformedRow, "image and label must be non-empty");
+        }
+        if (r.Mask.Length > 0 && r.Box.Length > 0)
+        {
+            return Error(ReasonCodes.MalformedRow, "the row gives both a mask and a box: a row names one region (leave one of the two fields empty)");
         }
         string? imagePath = ResolvePath(r.Image);
-        string? maskPath = ResolvePath(r.Mask);
+        string? maskPath = r.Mask.Length == 0 ? "" : ResolvePath(r.Mask);
         if (imagePath == null || maskPath == null)
         {
             return Error(ReasonCodes.InvalidPath, $"path escapes the manifest's folder: '{(imagePath == null ? r.Image : r.Mask)}'");
+        }
+        Masks.MaskLocator? region = null;
+        if (r.Box.Length > 0)
+        {
+            if (Masks.BoxList.Parse(r.Box, out string? problem) is not { } boxes)
+            {
+                return Error(ReasonCodes.BoxInvalid, $"box: {problem}");
+            }
+            region = new Masks.BoxMask(BoxPrefix + r.Box, boxes);
+        }
+        else if (r.Mask.Length == 0)
+        {
+            region = Masks.NoMask.Instance;
         }
         if (!labels.TryResolve(r.Label, out int label))
         {
@@ -123,8 +149,11 @@ public sealed class ManifestReader
         {
             return Error(ReasonCodes.DuplicateId, $"sample id '{r.SampleId}' already used by an earlier row");
         }
-        return new ManifestEntry(r, label, imagePath, maskPath, null, null);
+        return new ManifestEntry(r, label, imagePath, maskPath, null, null, region);
     }
+
+    /// <summary>The results' <c>mask</c> value of a row's boxes: this prefix and the field as written.</summary>
+    public const string BoxPrefix = "box:";
 
     private string? ResolvePath(string relative) => Sources.SourcePaths.Inside(root, relative);
 

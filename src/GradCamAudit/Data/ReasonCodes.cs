@@ -42,12 +42,18 @@ public static class ReasonCodes
     /// <summary>A COCO or VOC image with no annotation of a known category (<c>dataset.unannotated = error</c>).</summary>
     public const string NoAnnotation = "no_annotation";
 
+    /// <summary>A box (CSV <c>box</c> field, VOC <c>bndbox</c>) is malformed, negative, overflowing, too many, or covers no pixel of the image.</summary>
+    public const string BoxInvalid = "box_invalid";
+
+    /// <summary>A VOC annotation XML is refused: over the size cap, a DTD, too many objects, or not well-formed.</summary>
+    public const string AnnotationInvalid = "annotation_invalid";
+
     /// <summary>Transient I/O failure that persisted after retries.</summary>
     public const string IoError = "io_error";
 
     /// <summary>All codes, in documentation order.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [ImageMissing, ImageCorrupt, MaskMissing, MaskCorrupt, MaskSizeMismatch, UnknownLabel, DuplicateId, MalformedRow, InvalidPath, IoError, ImageTooLarge, NonFiniteOutput, NoAnnotation];
+        [ImageMissing, ImageCorrupt, MaskMissing, MaskCorrupt, MaskSizeMismatch, UnknownLabel, DuplicateId, MalformedRow, InvalidPath, IoError, ImageTooLarge, NonFiniteOutput, NoAnnotation, BoxInvalid, AnnotationInvalid];
 }
 
 /// <summary>A sample that cannot be audited, with its fixed reason code and a human-readable detail.</summary>

@@ -176,17 +176,19 @@ public static class GateEvaluator
                 results.Add(new GateResult(name, "overall", null, max, $"baseline + {max:F1} pp", null, null, "not_evaluated", "no baseline run (audit --baseline DIR or compare)"));
                 return;
             }
+            // Flagged and right for the wrong reason need a mask: both rates are over the samples with one (Judged), so
+            // a night that adds samples without masks neither dilutes nor raises them.
             RateCounts cur = current.Overall, bas = baseline.Overall;
-            double baseRate = 100 * (bas.Rate(count(bas)) ?? 0);
-            string source = string.Create(CultureInfo.InvariantCulture, $"baseline {baseRate:F1}% + {max:F1} pp");
-            if (cur.Samples == 0 || bas.Samples == 0)
+            double baseRate = 100 * (bas.MaskRate(count(bas)) ?? 0);
+            string source = string.Create(CultureInfo.InvariantCulture, $"baseline {baseRate:F1}% + {max:F1} pp of the samples with a mask");
+            if (cur.Judged == 0 || bas.Judged == 0)
             {
                 results.Add(new GateResult(name, "overall", null, max, source, null, null, "not_evaluated",
-                    cur.Samples == 0 ? "no audited samples in this run" : "no audited samples in the baseline run"));
+                    cur.Judged == 0 ? "no audited samples with a mask in this run" : "no audited samples with a mask in the baseline run"));
                 return;
             }
-            (double lo, double hi) = Intervals.NewcombeDifference(count(cur), cur.Samples, count(bas), bas.Samples, z);
-            double p1 = cur.Rate(count(cur)) ?? 0, p2 = bas.Rate(count(bas)) ?? 0;
+            (double lo, double hi) = Intervals.NewcombeDifference(count(cur), cur.Judged, count(bas), bas.Judged, z);
+            double p1 = cur.MaskRate(count(cur)) ?? 0, p2 = bas.MaskRate(count(bas)) ?? 0;
             double rise = 100 * (p1 - p2);
             string? reason = null;
             string state = 100 * lo > max ? "fail" : rise > max ? "inconclusive" : "pass";
@@ -195,7 +197,7 @@ public static class GateEvaluator
                 double gap = (p1 - p2) - (max / 100);
                 double n = Math.Ceiling(z * z * ((p1 * (1 - p1)) + (p2 * (1 - p2))) / (gap * gap));
                 reason = string.Create(CultureInfo.InvariantCulture,
-                    $"the rise is beyond the limit but its interval still reaches it: about {n:F0} samples per run (now {cur.Samples} and {bas.Samples}) would decide it");
+                    $"the rise is beyond the limit but its interval still reaches it: about {n:F0} samples with a mask per run (now {cur.Judged} and {bas.Judged}) would decide it");
             }
             results.Add(new GateResult(name, "overall", rise, max, source, 100 * lo, 100 * hi, state, reason));
         }

@@ -22,7 +22,7 @@ public static class MarkdownSummary
         md.AppendLine(CultureInfo.InvariantCulture, $"## Grad-CAM audit: {Cell(run.Config.Name)}");
         md.AppendLine();
         string line = string.Create(CultureInfo.InvariantCulture, $"Run `{run.RunId}`: {run.Counts.Audited} samples audited, {run.Counts.Errors} errors, accuracy {Pct(all.Rate(all.Correct))}, {all.Flagged} flagged (wrong, off-object), {all.RightForWrongReason} right for the wrong reason.");
-        md.AppendLine(line + (baseline != null ? string.Create(CultureInfo.InvariantCulture, $" Baseline `{baseline.Run.RunId}`: {baseline.Overall.Flagged} flagged of {baseline.Overall.Samples}.") : " No baseline."));
+        md.AppendLine(line + (baseline != null ? string.Create(CultureInfo.InvariantCulture, $" Baseline `{baseline.Run.RunId}`: {baseline.Overall.Flagged} flagged of {baseline.Overall.Judged} with a mask.") : " No baseline."));
         if (current.AcknowledgedSamples > 0)
         {
             md.AppendLine();
@@ -52,7 +52,7 @@ public static class MarkdownSummary
             var rises = names.Select((name, k) =>
             {
                 int b = baseline.Run.Config.Dataset.Classes.ToList().IndexOf(name);
-                double? delta = b < 0 ? null : current.PerClass[k].Rate(current.PerClass[k].Flagged) - baseline.PerClass[b].Rate(baseline.PerClass[b].Flagged);
+                double? delta = b < 0 ? null : current.PerClass[k].MaskRate(current.PerClass[k].Flagged) - baseline.PerClass[b].MaskRate(baseline.PerClass[b].Flagged);
                 return (name, delta);
             }).Where(r => r.delta > 0).OrderByDescending(r => r.delta).Take(5).ToList();
             md.AppendLine("### Top regressions (flagged rate, against the baseline)");

@@ -90,20 +90,23 @@ public static class RunComparer
         static object Figures(RateCounts c) => new
         {
             samples = c.Samples,
+            // The rates over mask metrics (off-object, flagged, right for the wrong reason) count only these.
+            samplesWithMask = c.Judged,
+            maskSources = c.MaskSources.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
             accuracy = c.Rate(c.Correct),
             meanLift = c.MeanLift,
-            offObjectRate = c.Judged == 0 ? (double?)null : (double)c.OffObject / c.Judged,
-            flaggedRate = c.Rate(c.Flagged),
-            rightForWrongReasonRate = c.Rate(c.RightForWrongReason),
+            offObjectRate = c.MaskRate(c.OffObject),
+            flaggedRate = c.MaskRate(c.Flagged),
+            rightForWrongReasonRate = c.MaskRate(c.RightForWrongReason),
         };
         static double? Delta(double? a, double? b) => a.HasValue && b.HasValue ? a - b : null;
         static object Deltas(RateCounts cur, RateCounts bas) => new
         {
             accuracy = Delta(cur.Rate(cur.Correct), bas.Rate(bas.Correct)),
             meanLift = Delta(cur.MeanLift, bas.MeanLift),
-            offObjectRate = Delta(cur.Judged == 0 ? null : (double)cur.OffObject / cur.Judged, bas.Judged == 0 ? null : (double)bas.OffObject / bas.Judged),
-            flaggedRate = Delta(cur.Rate(cur.Flagged), bas.Rate(bas.Flagged)),
-            rightForWrongReasonRate = Delta(cur.Rate(cur.RightForWrongReason), bas.Rate(bas.RightForWrongReason)),
+            offObjectRate = Delta(cur.MaskRate(cur.OffObject), bas.MaskRate(bas.OffObject)),
+            flaggedRate = Delta(cur.MaskRate(cur.Flagged), bas.MaskRate(bas.Flagged)),
+            rightForWrongReasonRate = Delta(cur.MaskRate(cur.RightForWrongReason), bas.MaskRate(bas.RightForWrongReason)),
         };
         IReadOnlyList<string> names = current.Run.Config.Dataset.Classes, baseNames = baseline.Run.Config.Dataset.Classes;
         var document = new

@@ -10,8 +10,14 @@ public sealed class RateCounts
 
     public long Correct { get; set; }
 
-    /// <summary>Samples whose off-object verdict is defined (non-empty mask).</summary>
+    /// <summary>
+    /// Samples whose off-object verdict is defined: those with a (non-empty) mask. The denominator of every rate over
+    /// mask metrics (on-object, flagged, right for the wrong reason): a sample without a mask can be none of them.
+    /// </summary>
     public long Judged { get; set; }
+
+    /// <summary>Samples per <c>mask_source</c> (file, box, coco, voc, none); results written before the column count in none of them.</summary>
+    public Dictionary<string, long> MaskSources { get; set; } = new(StringComparer.Ordinal);
 
     public long OffObject { get; set; }
 
@@ -25,6 +31,9 @@ public sealed class RateCounts
 
     public double? Rate(long x) => Samples == 0 ? null : (double)x / Samples;
 
+    /// <summary>A rate over the samples with a mask (<see cref="Judged"/>): flagged, right for the wrong reason.</summary>
+    public double? MaskRate(long x) => Judged == 0 ? null : (double)x / Judged;
+
     public double? OnObjectRate => Judged == 0 ? null : (double)(Judged - OffObject) / Judged;
 
     public double? MeanLift => LiftCount == 0 ? null : LiftSum / LiftCount;
@@ -37,6 +46,10 @@ public sealed class RateCounts
         {
             Judged++;
             OffObject += off ? 1 : 0;
+        }
+        if (r.MaskSource is string source)
+        {
+            MaskSources[source] = MaskSources.GetValueOrDefault(source) + 1;
         }
         Flagged += r.Flagged == true ? 1 : 0;
         RightForWrongReason += r.RightForWrongReason == true ? 1 : 0;

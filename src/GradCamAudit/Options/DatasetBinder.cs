@@ -12,7 +12,7 @@ internal static class DatasetBinder
         string format = ds.String("format", "csv");
         bool Needs(params string[] formats) => formats.Contains(format);
         string? images = ds.Path("images", baseDir, mustExist: true, required: Needs("imagefolder", "coco"));
-        string? masks = ds.Path("masks", baseDir, mustExist: true, required: Needs("imagefolder"));
+        string? masks = ds.Path("masks", baseDir, mustExist: true, required: false); // imagefolder without masks: every sample mask_source none
         string? annotations = ds.Path("annotations", baseDir, mustExist: true, required: Needs("coco"));
         string? root = ds.Path("root", baseDir, mustExist: true, required: Needs("voc"));
         string split = ds.String("split", "val");
@@ -25,6 +25,8 @@ internal static class DatasetBinder
         bool ignoreUnknown = ds.Bool("ignoreUnknownCategories", false);
         IReadOnlyList<string>? vocClasses = ds.StringList("vocClasses");
         bool exif = ds.Bool("exifOrientation", false);
+        string vocRegions = ds.String("vocRegions", "segmentation");
+        string vocDifficult = ds.String("vocDifficult", "void");
         void OneOf(string key, string value, string[] allowed)
         {
             if (!allowed.Contains(value))
@@ -37,17 +39,28 @@ internal static class DatasetBinder
         OneOf("crowd", crowd, DatasetSource.CrowdPolicies);
         OneOf("unannotated", unannotated, DatasetSource.UnannotatedPolicies);
         OneOf("sampling", sampling, DatasetSource.SamplingPolicies);
+        OneOf("vocRegions", vocRegions, DatasetSource.VocRegionKinds);
+        OneOf("vocDifficult", vocDifficult, DatasetSource.VocDifficultPolicies);
+        if (format != "voc" && (vocRegions != "segmentation" || vocDifficult != "void"))
+        {
+            errors.Add($"dataset.{(vocRegions != "segmentation" ? "vocRegions" : "vocDifficult")}: only used by format 'voc', not '{format}'");
+        }
+        if (format == "voc" && vocRegions != "boxes" && vocDifficult != "void")
+        {
+            errors.Add("dataset.vocDifficult: applies to dataset.vocRegions = boxes (segmentation PNGs mark difficult objects void themselves, index 255)");
+        }
+        string listFolder = vocRegions == "boxes" ? "Main" : "Segmentation";
         if (!maskExtension.StartsWith('.') || maskExtension.Length < 2 || maskExtension.IndexOfAny(['/', '\\']) >= 0)
         {
             errors.Add($"dataset.maskExtension: '{maskExtension}' must be an extension such as .png");
         }
         if (split.Length == 0 || split.IndexOfAny(['/', '\\']) >= 0 || split.Contains("..", StringComparison.Ordinal))
         {
-            errors.Add($"dataset.split: '{split}' must name a list under ImageSets/Segmentation (no path separators)");
+            errors.Add($"dataset.split: '{split}' must name a list under ImageSets/{listFolder} (no path separators)");
         }
-        else if (format == "voc" && root != null && Directory.Exists(root) && !File.Exists(Path.Combine(root, "ImageSets", "Segmentation", split + ".txt")))
+        else if (format == "voc" && root != null && Directory.Exists(root) && !File.Exists(Path.Combine(root, "ImageSets", listFolder, split + ".txt")))
         {
-            errors.Add($"dataset.split: '{Path.Combine("ImageSets", "Segmentation", split + ".txt")}' not found under dataset.root '{root}'");
+            errors.Add($"dataset.split: '{Path.Combine("ImageSets", listFolder, split + ".txt")}' not found under dataset.root '{root}' (dataset.vocRegions {vocRegions})");
         }
         if (vocClasses is { Count: 0 } || (vocClasses != null && vocClasses.Distinct(StringComparer.Ordinal).Count() != vocClasses.Count))
         {
@@ -75,6 +88,6 @@ internal static class DatasetBinder
                 errors.Add($"dataset.{key}: '{value}' is a file; expected a folder");
             }
         }
-        return new DatasetSource(format, images, masks, annotations, root, split, maskExtension, encoding, maskIndex, crowd, unannotated, sampling, ignoreUnknown, vocClasses, exif);
+        return new DatasetSource(format, images, masks, annotations, root, split, maskExtension, encoding, maskIndex, crowd, unannotated, sampling, ignoreUnknown, vocClasses, exif, vocRegions, vocDifficult);
     }
 }

@@ -20,13 +20,24 @@ public sealed record DatasetSource(
     string Sampling,
     bool IgnoreUnknownCategories,
     IReadOnlyList<string>? VocClasses,
-    bool ExifOrientation)
+    bool ExifOrientation,
+    string VocRegions = "segmentation",
+    string VocDifficult = "void")
 {
     public static readonly string[] Formats = ["csv", "imagefolder", "coco", "voc"];
     public static readonly string[] MaskEncodings = ["nonzero", "palette-index", "alpha"];
     public static readonly string[] CrowdPolicies = ["object", "ignore"];
     public static readonly string[] UnannotatedPolicies = ["error", "skip"];
     public static readonly string[] SamplingPolicies = ["largest", "per-category"];
+
+    /// <summary><c>dataset.vocRegions</c>: the segmentation PNGs (<c>SegmentationClass</c>) or the boxes of <c>Annotations/&lt;id&gt;.xml</c>.</summary>
+    public static readonly string[] VocRegionKinds = ["segmentation", "boxes"];
+
+    /// <summary><c>dataset.vocDifficult</c> (boxes): a <c>difficult</c> object is void (neither object nor background), object, or ignored (as if not annotated).</summary>
+    public static readonly string[] VocDifficultPolicies = ["void", "object", "ignore"];
+
+    /// <summary>The folder under <c>ImageSets</c> whose <c>&lt;split&gt;.txt</c> lists the VOC ids: Segmentation, or Main for boxes.</summary>
+    public string VocListFolder => VocRegions == "boxes" ? "Main" : "Segmentation";
 
     /// <summary>The 21 names of Pascal VOC 2012's SegmentationClass indices, background first.</summary>
     public static IReadOnlyList<string> Voc2012Classes { get; } =

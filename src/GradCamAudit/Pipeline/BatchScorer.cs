@@ -229,7 +229,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 ch, cw, Cam(0), Cam(1),
                 // A confident misclassification whose predicted-class map is on the object: the model may be right and the label wrong.
                 maskEmpty || double.IsNaN(predLift) ? null : !correct && r[1] >= settings.LabelErrorMinConfidence && predLift >= settings.LabelErrorMinLift,
-                sample.ImageSha256, source.Extra, sample.Entry.MaskDescription, intervened.GetValueOrDefault(i)));
+                sample.ImageSha256, source.Extra, sample.Entry.MaskDescription, intervened.GetValueOrDefault(i), sample.Entry.MaskSource));
             for (int c = 0; c < combos.Count; c++)
             {
                 (string method, string target) = combos[c];

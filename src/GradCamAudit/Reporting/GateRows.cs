@@ -62,10 +62,10 @@ public static class GateRows
         }
         return g.Name switch
         {
-            "maxFlaggedRateRise" => g with { Evidence = $"{summary.Flagged} flagged samples, {Share(summary.Flagged, summary.Audited)} of the audited", FilterKind = "flagged" },
+            "maxFlaggedRateRise" => g with { Evidence = $"{summary.Flagged} flagged samples, {Share(summary.Flagged, summary.SamplesWithMask)} of the {summary.SamplesWithMask} samples with a mask", FilterKind = "flagged" },
             "maxRightForWrongReasonRateRise" => g with
             {
-                Evidence = $"{summary.RightForWrongReason} right for the wrong reason, {Share(summary.RightForWrongReason, summary.Audited)} of the audited",
+                Evidence = $"{summary.RightForWrongReason} right for the wrong reason, {Share(summary.RightForWrongReason, summary.SamplesWithMask)} of the {summary.SamplesWithMask} samples with a mask",
                 FilterKind = "rfwr",
             },
             "maxLabelErrorRate" => g with { Evidence = "label_error findings (findings.parquet)", Link = "#finding-label_error" },

@@ -247,7 +247,10 @@ public static class ReportBuilder
         }
         if (summary.EmptyMasks > 0)
         {
-            notes.Add($"{summary.EmptyMasks} samples have an empty mask: they are audited, but their mask metrics and flags are empty (null).");
+            long none = summary.MaskSources.GetValueOrDefault(Data.Masks.MaskSources.None);
+            notes.Add(none == summary.EmptyMasks
+                ? $"{summary.EmptyMasks} samples have no mask: they are audited, but their mask metrics and flags are empty (null), finding reason no_mask."
+                : $"{summary.EmptyMasks} samples have an empty or no mask ({none} without one): they are audited, but their mask metrics and flags are empty (null), finding reason no_mask.");
         }
         string verdict = Verdict(summary, classes);
         BaselineView? baselineView = ReadBaseline(runDirectory);
@@ -258,7 +261,7 @@ public static class ReportBuilder
         IReadOnlyList<LiftHistogram> byClass = summary.LiftByClass;
         var headline = new Headline(run.Counts.ManifestRows, run.Counts.Errors, audited, Pct(audited == 0 ? null : (double)summary.Correct / audited),
             summary.Flagged, summary.RightForWrongReason, summary.OffObject,
-            F(summary.MeanLiftCorrect), F(summary.MeanLiftWrong), summary.EmptyMasks, verdict);
+            F(summary.MeanLiftCorrect), F(summary.MeanLiftWrong), summary.EmptyMasks, verdict, summary.RegionsLine(), summary.SamplesWithMask);
         var header = new RunHeader(run.RunId, cfg.Name, run.ToolVersion, (run.FinishedUtc ?? run.StartedUtc).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             run.Device, cfg.Model.Architecture, $"{run.TargetLayer} ({run.CamMethod})", $"{run.CamHeight}x{run.CamWidth}", $"{cfg.Model.InputHeight}x{cfg.Model.InputWidth}",
             run.WeightsSha256[..12], run.ConfigSha256[..12], Path.GetFileName(run.ManifestPath), $"{run.Timings.TotalSeconds:F1} s",
@@ -339,7 +342,7 @@ public static class ReportBuilder
             byte[]? mask;
             try
             {
-                mask = info?.Mask == null ? null : decoder.DecodeMask(info.Mask);
+                mask = info?.Mask == null ? null : decoder.DecodeMask(info.Mask, Path.Combine(manifestRoot, r.Image));
             }
             catch (SampleException)
             {

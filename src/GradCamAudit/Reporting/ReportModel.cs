@@ -53,7 +53,7 @@ public sealed record RunHeader(string RunId, string Name, string ToolVersion, st
     double LabelErrorConfidence = 0.9, double LabelErrorLift = 2.0);
 
 public sealed record Headline(long Samples, long Errors, long Audited, string Accuracy, long Flagged, long RightForWrongReason, long OffObject,
-    string MeanLiftCorrect, string MeanLiftWrong, long EmptyMasks, string Verdict);
+    string MeanLiftCorrect, string MeanLiftWrong, long EmptyMasks, string Verdict, string Regions = "", long SamplesWithMask = 0);
 
 public sealed record ClassSummary(string Name, long Count, string Accuracy, string MeanPredLift, string MedianPredLift, string MeanTrueLift, string MeanTrueEnergy,
     string OffObjectRate, long Flagged, long RightForWrongReason, bool Alarm, string Anchor = "");

@@ -18,6 +18,7 @@ public sealed class RunSummary
     private readonly int flaggedCap;
     private readonly int rfwrCap;
     private readonly Dictionary<int, long> flaggedByPrediction = [];
+    private readonly Dictionary<string, long> maskSources = new(StringComparer.Ordinal);
     private double liftCorrectSum;
     private long liftCorrectCount;
     private double liftWrongSum;
@@ -63,6 +64,32 @@ public sealed class RunSummary
 
     public long EmptyMasks { get; private set; }
 
+    /// <summary>Audited samples with a non-empty mask: the denominator of every rate over mask metrics.</summary>
+    public long SamplesWithMask => Audited - EmptyMasks;
+
+    /// <summary>Audited samples per <c>mask_source</c> (file, box, coco, voc, none); results without the column count in none.</summary>
+    public IReadOnlyDictionary<string, long> MaskSources => maskSources;
+
+    /// <summary>
+    /// The headline's line of regions, e.g. "regions: 120 file masks, 40 boxes, 20 none" (kinds in
+    /// <see cref="Data.Masks.MaskSources.All"/> order, absent kinds left out); "" when no row records its source.
+    /// </summary>
+    public string RegionsLine()
+    {
+        static string Kind(string source, long n) => source switch
+        {
+            Data.Masks.MaskSources.File => n == 1 ? "file mask" : "file masks",
+            Data.Masks.MaskSources.Box => n == 1 ? "box region" : "boxes",
+            Data.Masks.MaskSources.Coco => n == 1 ? "COCO annotation" : "COCO annotations",
+            Data.Masks.MaskSources.Voc => n == 1 ? "VOC segmentation" : "VOC segmentations",
+            Data.Masks.MaskSources.None => "none",
+            _ => source,
+        };
+        var parts = maskSources.OrderBy(kv => Data.Masks.MaskSources.All.ToList().IndexOf(kv.Key) is int i and >= 0 ? i : int.MaxValue).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{kv.Value} {Kind(kv.Key, kv.Value)}")).ToList();
+        return parts.Count == 0 ? "" : "regions: " + string.Join(", ", parts);
+    }
+
     public long[,] Confusion { get; }
 
     public double? MeanLiftCorrect => liftCorrectCount == 0 ? null : liftCorrectSum / liftCorrectCount;
@@ -86,6 +113,10 @@ public sealed class RunSummary
         Correct += r.Correct ? 1 : 0;
         OffObject += r.OffObject == true ? 1 : 0;
         EmptyMasks += (r.MaskFraction ?? 0) <= 0 ? 1 : 0;
+        if (r.MaskSource is string source)
+        {
+            maskSources[source] = maskSources.GetValueOrDefault(source) + 1;
+        }
         Confusion[r.TrueLabel, r.PredLabel]++;
         perClass[r.TrueLabel].Add(r);
         OffObjectByConfidence.Add(r.Confidence, r.OffObject);
@@ -144,7 +175,8 @@ public sealed class RunSummary
             liftCorrectSum, liftCorrectCount, liftWrongSum, liftWrongCount, [.. LiftCorrect.Counts], [.. LiftWrong.Counts],
             LiftByClass.Select(h => h.Counts.ToArray()).ToArray(), [.. OffObjectByConfidence.Judged], [.. OffObjectByConfidence.OffObject],
             flaggedByPrediction.ToDictionary(kv => kv.Key, kv => kv.Value), [.. Classes()],
-            FlaggedGallery().Select(G).ToArray(), RightForWrongReasonGallery().Select(G).ToArray(), LabelErrorGallery().Select(G).ToArray());
+            FlaggedGallery().Select(G).ToArray(), RightForWrongReasonGallery().Select(G).ToArray(), LabelErrorGallery().Select(G).ToArray(),
+            new Dictionary<string, long>(maskSources, StringComparer.Ordinal));
     }
 
     /// <summary>A summary restored from <see cref="ToState"/>: answers every query as the streamed one did.</summary>
@@ -183,6 +215,10 @@ public sealed class RunSummary
         foreach ((int k, long v) in s.FlaggedByPrediction)
         {
             summary.flaggedByPrediction[k] = v;
+        }
+        foreach ((string k, long v) in s.MaskSources ?? [])
+        {
+            summary.maskSources[k] = v;
         }
         return summary;
     }

@@ -11,7 +11,8 @@ public sealed record SummaryState(
     long[][] Confusion, double LiftCorrectSum, long LiftCorrectCount, double LiftWrongSum, long LiftWrongCount,
     long[] LiftCorrect, long[] LiftWrong, long[][] LiftByClass, long[] ConfidenceJudged, long[] ConfidenceOffObject,
     Dictionary<int, long> FlaggedByPrediction, ClassTable.Stats[] Classes,
-    SummaryGalleryRow[] FlaggedGallery, SummaryGalleryRow[] RightForWrongReasonGallery, SummaryGalleryRow[] LabelErrorGallery);
+    SummaryGalleryRow[] FlaggedGallery, SummaryGalleryRow[] RightForWrongReasonGallery, SummaryGalleryRow[] LabelErrorGallery,
+    Dictionary<string, long>? MaskSources = null);
 
 /// <summary>The per-class mean maps of a persisted summary (means per kind and class, null where none contributed).</summary>
 public sealed record MeanMapsState(int CamHeight, int CamWidth, double Fraction, long RowsUsed, float[]?[] ByTrue, float[]?[] Flagged, float[]?[] ByPred,

@@ -22,7 +22,7 @@ public sealed record PersistedSummary(int Version, string Fingerprint, SummarySt
 /// </summary>
 public static class SummaryStore
 {
-    public const int Version = 1;
+    public const int Version = 2; // 2: mask sources counted
 
     // NaN and infinities (results written by other tools may hold them) round-trip as named literals instead of failing.
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };

@@ -48,6 +48,9 @@ public static class SummaryWriter
                 rightForWrongReason = summary.RightForWrongReason,
                 offObject = summary.OffObject,
                 emptyMasks = summary.EmptyMasks,
+                // Rates over mask metrics (flagged, off-object, right for the wrong reason) are over these samples only.
+                samplesWithMask = summary.SamplesWithMask,
+                maskSources = summary.MaskSources.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal),
                 meanLiftCorrect = summary.MeanLiftCorrect,
                 meanLiftMisclassified = summary.MeanLiftWrong,
                 offObjectLiftThreshold = run.Config.Audit.OffObjectLiftThreshold,

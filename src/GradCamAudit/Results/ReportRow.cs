@@ -30,6 +30,7 @@ public sealed class ReportRow
     [JsonPropertyName("cam_height")] public int CamHeight { get; set; }
     [JsonPropertyName("cam_width")] public int CamWidth { get; set; }
     [JsonPropertyName("possible_label_error")] public bool? PossibleLabelError { get; set; }
+    [JsonPropertyName("mask_source")] public string? MaskSource { get; set; }
     [JsonPropertyName("intervention")] public string? Intervention { get; set; }
     [JsonPropertyName("object_only_pred")] public int? ObjectOnlyPred { get; set; }
     [JsonPropertyName("object_only_prob")] public float? ObjectOnlyProb { get; set; }

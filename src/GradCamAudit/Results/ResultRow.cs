@@ -5,6 +5,7 @@ namespace GradCamAudit.Results;
 /// and <see cref="TrueMetrics"/> hold the enabled metrics of the primary method's predicted- and true-class maps, in
 /// <see cref="Scoring.Metrics.MetricCatalogue"/> order: double? or bool?, null where undefined. <see cref="Mask"/> says where
 /// the mask came from (a path relative to its root, <c>coco:&lt;id&gt;,...</c> or <c>voc:&lt;path&gt;#&lt;index&gt;</c>);
+/// <see cref="MaskSource"/> what kind of region it is (<see cref="Data.Masks.MaskSources"/>: file, box, coco, voc, none);
 /// <see cref="Intervention"/> the object-only / background-only predictions where the sample was intervened on.
 /// </summary>
 public sealed record ResultRow(
@@ -31,7 +32,8 @@ public sealed record ResultRow(
     string ImageSha256,
     IReadOnlyList<string?> Extra,
     string? Mask = null,
-    InterventionResult? Intervention = null)
+    InterventionResult? Intervention = null,
+    string? MaskSource = null)
 {
     public bool Correct => TrueLabel == PredLabel;
 }

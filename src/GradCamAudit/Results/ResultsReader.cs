@@ -106,6 +106,10 @@ public static class ResultsReader
                 {
                     await Numbers("possible_label_error", (r, v) => r.PossibleLabelError = B(v)).ConfigureAwait(false);
                 }
+                if (fields.ContainsKey("mask_source")) // optional: results written before the column existed read as null
+                {
+                    await Strings("mask_source", (r, v) => r.MaskSource = v.Length == 0 ? null : v).ConfigureAwait(false);
+                }
                 if (Results.ResultsSchema.InterventionColumns.All(fields.ContainsKey)) // optional: findings.interventions off, or older results
                 {
                     await Strings("intervention", (r, v) => r.Intervention = v.Length == 0 ? null : v).ConfigureAwait(false);

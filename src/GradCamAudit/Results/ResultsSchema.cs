@@ -13,11 +13,11 @@ public static class ResultsSchema
     [
         "sample_id", "row", "image", "true_label", "true_name", "pred_label", "pred_name", "confidence", "true_prob", "correct", "mask_fraction",
         .. metricColumns.Select(m => "pred_" + m), .. metricColumns.Select(m => "true_" + m),
-        "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam", "possible_label_error", "image_sha256", "mask",
+        "off_object", "flagged", "right_for_wrong_reason", "cam_height", "cam_width", "pred_cam", "true_cam", "possible_label_error", "image_sha256", "mask", "mask_source",
         .. InterventionColumns,
     ];
 
-    /// <summary>The intervention columns (null where the row was not intervened on), after <c>mask</c>.</summary>
+    /// <summary>The intervention columns (null where the row was not intervened on), after <c>mask</c> and <c>mask_source</c>.</summary>
     public static IReadOnlyList<string> InterventionColumns { get; } =
         ["intervention", "object_only_pred", "object_only_prob", "background_only_pred", "background_only_prob"];
 
@@ -66,6 +66,7 @@ public static class ResultsSchema
         fields.Add(new DataField<bool?>("possible_label_error"));
         fields.Add(new DataField<string>("image_sha256"));
         fields.Add(new DataField<string>("mask"));
+        fields.Add(new DataField<string>("mask_source", true)); // file, box, coco, voc, none (results written before it lack the column: read as null)
         fields.Add(new DataField<string>("intervention", true));
         fields.Add(new DataField<int?>("object_only_pred"));
         fields.Add(new DataField<float?>("object_only_prob"));
@@ -112,6 +113,7 @@ public static class ResultsSchema
         d["possible_label_error"] = r.PossibleLabelError;
         d["image_sha256"] = r.ImageSha256;
         d["mask"] = r.Mask ?? "";
+        d["mask_source"] = r.MaskSource;
         d["intervention"] = r.Intervention?.Role;
         d["object_only_pred"] = r.Intervention?.ObjectOnlyPred;
         d["object_only_prob"] = r.Intervention?.ObjectOnlyProb;

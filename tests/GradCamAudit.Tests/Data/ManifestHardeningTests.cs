@@ -46,7 +46,7 @@ public sealed class ManifestHardeningTests
         // With separator detection on, this file would be read as four columns; as CSV it has one header field.
         string path = Manifest("image;label;mask;note", "a.png;circle;a_mask.png;x", "b.png;square;b_mask.png;y");
         var ex = Assert.Throws<ConfigException>(() => new ManifestReader(path, Classes));
-        Assert.Contains("lacks the column(s) image, label, mask", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("lacks the column(s) image, label (", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -227,18 +227,18 @@ public sealed class GateInconclusiveTests
         (_, string output) = ReferenceRun.Baseline.Value;
         RunRates real = RunRates.Read(output);
         // 20 of 100 flagged against 10 of 100: a rise of 10 points, interval about -0.2 to 20.
-        RunRates current = real with { Overall = new RateCounts { Samples = 100, Flagged = 20 } };
-        RunRates baseline = real with { Overall = new RateCounts { Samples = 100, Flagged = 10 } };
+        RunRates current = real with { Overall = new RateCounts { Samples = 100, Judged = 100, Flagged = 20 } };
+        RunRates baseline = real with { Overall = new RateCounts { Samples = 100, Judged = 100, Flagged = 10 } };
         var gates = new GatesOptions(MaxFlaggedRateRise: 5, null, null, null, MinClassSamples: 30, Confidence: 0.95);
         GateResult rise = GateEvaluator.Evaluate(gates, current, baseline).Single();
         Assert.Equal("inconclusive", rise.State);
         Assert.False(rise.Failed);
         Assert.True(rise.Value > 5 && rise.Lower <= 5, rise.ToString());
-        Assert.Contains("samples per run", rise.Reason, StringComparison.Ordinal);
+        Assert.Contains("samples with a mask per run", rise.Reason, StringComparison.Ordinal);
         // Below the limit: pass; the whole interval beyond it: fail.
         Assert.Equal("pass", GateEvaluator.Evaluate(gates with { MaxFlaggedRateRise = 12 }, current, baseline).Single().State);
-        RunRates big = real with { Overall = new RateCounts { Samples = 10_000, Flagged = 2_000 } };
-        RunRates bigBase = real with { Overall = new RateCounts { Samples = 10_000, Flagged = 1_000 } };
+        RunRates big = real with { Overall = new RateCounts { Samples = 10_000, Judged = 10_000, Flagged = 2_000 } };
+        RunRates bigBase = real with { Overall = new RateCounts { Samples = 10_000, Judged = 10_000, Flagged = 1_000 } };
         Assert.Equal("fail", GateEvaluator.Evaluate(gates, big, bigBase).Single().State);
     }
 

@@ -86,7 +86,7 @@ public sealed class ConfigTests
         string dir = TestPaths.NewTempDir("hdr");
         File.WriteAllText(Path.Combine(dir, "m.csv"), "picture,label\na.png,0\n");
         var ex = Assert.Throws<ConfigException>(() => new GradCamAudit.Data.ManifestReader(Path.Combine(dir, "m.csv"), ["a"]));
-        Assert.Contains("image, mask", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("lacks the column(s) image (", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -40,6 +40,7 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         ["possible_label_error"] = "BOOLEAN",
         ["image_sha256"] = "VARCHAR",
         ["mask"] = "VARCHAR",
+        ["mask_source"] = "VARCHAR",
         ["intervention"] = "VARCHAR",
         ["object_only_pred"] = "INTEGER",
         ["object_only_prob"] = "FLOAT",

@@ -7,6 +7,8 @@ namespace GradCamAudit.Data.Masks;
 /// </summary>
 public sealed class CocoMask(string description, IReadOnlyList<CocoShape> objects, IReadOnlyList<CocoShape> voids, int width, int height) : MaskLocator(description)
 {
+    public override string Source => MaskSources.Coco;
+
     public override MaskPlanes Load(long maxPixels)
     {
         if ((long)width * height > maxPixels)

@@ -10,8 +10,11 @@ namespace GradCamAudit.Data.Masks;
 /// are read by the project's own <see cref="PngReader"/> (indices and 16-bit values kept); other formats by SkiaSharp
 /// (nonzero and alpha only).
 /// </summary>
-public sealed class FileMask(string path, string description, string encoding, int index = 1) : MaskLocator(description)
+public sealed class FileMask(string path, string description, string encoding, int index = 1, string source = MaskSources.File) : MaskLocator(description)
 {
+    /// <summary><c>file</c>, or <c>voc</c> for a VOC segmentation PNG.</summary>
+    public override string Source => source;
+
     /// <summary>The void value of palette-index masks (Pascal VOC's border and "difficult" label).</summary>
     public const int VoidIndex = 255;
 

@@ -10,6 +10,24 @@ public abstract class MaskLocator(string description)
 {
     public string Description => description;
 
+    /// <summary>
+    /// What kind of region this is, for the results' <c>mask_source</c> column: one of <see cref="MaskSources.All"/>
+    /// (<c>file</c>, <c>box</c>, <c>coco</c>, <c>voc</c>, <c>none</c>).
+    /// </summary>
+    public abstract string Source { get; }
+
+    /// <summary>
+    /// True when the region is drawn at the image's own size (boxes, no mask): it has no size of its own to check, and is
+    /// read by <see cref="LoadAt"/> once the image's size is known.
+    /// </summary>
+    public virtual bool FollowsImage => false;
+
+    /// <summary>The planes for an image of (<paramref name="imageWidth"/>, <paramref name="imageHeight"/>), as audited (oriented). Default: <see cref="Load"/>.</summary>
+    public virtual MaskPlanes LoadAt(int imageWidth, int imageHeight, long maxPixels) => Load(maxPixels);
+
+    /// <summary>Why the region cannot be drawn on an image of that size (from numbers alone, for <c>validate</c>), or null.</summary>
+    public virtual SampleException? ProblemAt(int imageWidth, int imageHeight) => null;
+
     /// <summary>The planes at the source resolution (pixels decoded).</summary>
     public abstract MaskPlanes Load(long maxPixels);
 

@@ -36,12 +36,19 @@ public sealed class CsvSampleSource(string manifestPath, IReadOnlyList<string> c
         {
             // Every mask file goes through FileMask (the project's PNG reader for PNGs), whatever the encoding: SkiaSharp
             // reduces 16-bit PNGs to 8 bits, so a 16-bit mask with object value 1 would read as empty.
-            yield return e.ErrorCode != null
+            yield return e.ErrorCode != null || e.Locator != null // errors, boxes and rows without a mask
                 ? e
                 : e with { Locator = new FileMask(e.MaskPath, e.Source.Mask, settings.MaskEncoding, settings.MaskIndex ?? (e.Label + 1)) };
         }
     }
 
-    public MaskLocator? Locate(string maskDescription, int label) =>
-        SourcePaths.Inside(root, maskDescription) is string path ? new FileMask(path, maskDescription, settings.MaskEncoding, settings.MaskIndex ?? (label + 1)) : null;
+    public MaskLocator? Locate(string maskDescription, int label)
+    {
+        if (maskDescription.StartsWith(ManifestReader.BoxPrefix, StringComparison.Ordinal))
+        {
+            return BoxList.Parse(maskDescription[ManifestReader.BoxPrefix.Length..], out _) is { } boxes ? new BoxMask(maskDescription, boxes) : null;
+        }
+        return maskDescription.Length > 0 && SourcePaths.Inside(root, maskDescription) is string path
+            ? new FileMask(path, maskDescription, settings.MaskEncoding, settings.MaskIndex ?? (label + 1)) : null;
+    }
 }

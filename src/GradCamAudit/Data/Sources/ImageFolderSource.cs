@@ -9,11 +9,12 @@ namespace GradCamAudit.Data.Sources;
 /// <c>dataset.maskExtension</c>. Rows are the image files (extensions of <see cref="SourcePaths.ImageExtensions"/>,
 /// any case; names starting with '.' skipped) in ordinal order of their relative paths written with '/'; the sample id
 /// is that relative path. A file outside a class folder, or in a folder that is no class, is <c>unknown_label</c>.
+/// Without <c>dataset.masks</c> every sample is audited without a mask (<see cref="NoMask"/>, <c>mask_source = none</c>).
 /// </summary>
 public sealed class ImageFolderSource(IReadOnlyList<string> classes, DatasetSource settings) : ISampleSource
 {
     private readonly string images = settings.Images ?? throw new ConfigException("dataset.images: required for format imagefolder");
-    private readonly string masks = settings.Masks ?? throw new ConfigException("dataset.masks: required for format imagefolder");
+    private readonly string? masks = settings.Masks;
     private readonly Dictionary<string, int> classIndex = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
     private List<string>? listing;
 
@@ -79,12 +80,12 @@ public sealed class ImageFolderSource(IReadOnlyList<string> classes, DatasetSour
             {
                 yield break;
             }
-            string mask = MaskOf(rel);
+            string mask = masks == null ? "" : MaskOf(rel);
             int slash = rel.IndexOf('/', StringComparison.Ordinal);
             string className = slash > 0 ? rel[..slash] : "";
             var source = new ManifestRow(row, rel, rel, className, mask, []);
             string imagePath = Path.Combine(images, rel);
-            string maskPath = Path.Combine(masks, mask);
+            string maskPath = masks == null ? "" : Path.Combine(masks, mask);
             if (!classIndex.TryGetValue(className, out int label))
             {
                 string detail = slash < 0 ? $"'{rel}' is not inside a class folder" : $"folder '{className}' is not one of the configured classes";
@@ -95,9 +96,10 @@ public sealed class ImageFolderSource(IReadOnlyList<string> classes, DatasetSour
         }
     }
 
-    public MaskLocator Locate(string maskDescription, int label) =>
-        new FileMask(Path.Combine(masks, maskDescription), maskDescription, settings.MaskEncoding, settings.MaskIndex ?? (label + 1));
+    public MaskLocator Locate(string maskDescription, int label) => masks == null || maskDescription.Length == 0
+        ? NoMask.Instance
+        : new FileMask(Path.Combine(masks, maskDescription), maskDescription, settings.MaskEncoding, settings.MaskIndex ?? (label + 1));
 
     MaskLocator? ISampleSource.Locate(string maskDescription, int label) =>
-        SourcePaths.Inside(masks, maskDescription) != null ? Locate(maskDescription, label) : null;
+        masks != null && maskDescription.Length > 0 && SourcePaths.Inside(masks, maskDescription) != null ? Locate(maskDescription, label) : null;
 }

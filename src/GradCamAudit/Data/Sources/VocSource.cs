@@ -12,6 +12,11 @@ namespace GradCamAudit.Data.Sources;
 /// model's classes as COCO categories do. The classes present come from the mask's pixels, so the source decodes each
 /// mask once while listing; sampling and unannotated images as for COCO (areas are pixel counts; per-category ids
 /// <c>&lt;id&gt;:&lt;name&gt;</c>). The mask column reads <c>voc:SegmentationClass/&lt;id&gt;.png#&lt;index&gt;</c>.
+/// With <c>dataset.vocRegions = boxes</c> the ids come from <c>ImageSets/Main/&lt;split&gt;.txt</c> and the region of a
+/// sample is the union of the boxes of the objects of its class in <c>Annotations/&lt;id&gt;.xml</c>
+/// (<see cref="VocAnnotation"/>; areas for sampling are box areas; <c>truncated</c> objects count as object; a
+/// <c>difficult</c> one follows <c>dataset.vocDifficult</c>: void, object, or ignore), mask column
+/// <c>voc-boxes:Annotations/&lt;id&gt;.xml#&lt;index&gt;</c>, <c>mask_source = box</c>.
 /// </summary>
 public sealed class VocSource : ISampleSource
 {
@@ -24,7 +29,8 @@ public sealed class VocSource : ISampleSource
     {
         this.settings = settings;
         root = settings.Root ?? throw new ConfigException("dataset.root: required for format voc");
-        listPath = Path.Combine(root, "ImageSets", "Segmentation", settings.Split + ".txt");
+        listPath = Path.Combine(root, "ImageSets", settings.VocListFolder, settings.Split + ".txt");
+        Boxes = settings.VocRegions == "boxes";
         MaxPixels = maxPixels;
         var byName = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
         var unknown = new List<string>();
@@ -48,6 +54,12 @@ public sealed class VocSource : ISampleSource
 
     private long MaxPixels { get; }
 
+    /// <summary>True under <c>dataset.vocRegions = boxes</c>.</summary>
+    private bool Boxes { get; }
+
+    /// <summary>The results' <c>mask</c> prefix of VOC box regions.</summary>
+    public const string BoxPrefix = "voc-boxes:";
+
     public string Format => "voc";
 
     public string Identity => listPath;
@@ -63,7 +75,10 @@ public sealed class VocSource : ISampleSource
     /// which rows it gives, so an edited mask can renumber the rows after it; a resume or merge must see that).
     /// </summary>
     public string Fingerprint() => SourcePaths.Sha256Lines(Ids().Prepend(SourcePaths.Sha256File(listPath)).Select(id =>
-        SourcePaths.Inside(root, $"SegmentationClass/{id}.png") is string mask && File.Exists(mask) ? $"{id}\t{SourcePaths.Sha256File(mask)}" : id));
+        SourcePaths.Inside(root, RegionFile(id)) is string mask && File.Exists(mask) ? $"{id}\t{SourcePaths.Sha256File(mask)}" : id));
+
+    /// <summary>The file that gives a sample's region: the segmentation PNG or the annotation XML.</summary>
+    private string RegionFile(string id) => Boxes ? $"Annotations/{id}.xml" : $"SegmentationClass/{id}.png";
 
     public long CountRows() => Ids().LongCount();
 
@@ -76,7 +91,7 @@ public sealed class VocSource : ISampleSource
         long row = 0, skipped = 0;
         foreach (string id in Ids())
         {
-            string image = $"JPEGImages/{id}.jpg", mask = $"SegmentationClass/{id}.png";
+            string image = $"JPEGImages/{id}.jpg", mask = RegionFile(id);
             string? imagePath = SourcePaths.Inside(root, image), maskPath = SourcePaths.Inside(root, mask);
             ManifestEntry Error(string code, string detail) => new(new ManifestRow(row, id, image, "", mask, []), -1, imagePath ?? "", maskPath ?? "", code, detail);
             (IReadOnlyList<long> chosen, ManifestEntry? error) = (Array.Empty<long>(), null);
@@ -89,7 +104,7 @@ public sealed class VocSource : ISampleSource
             {
                 try
                 {
-                    chosen = SamplingPolicy.Choose(Areas(maskPath, mask), settings.Sampling);
+                    chosen = SamplingPolicy.Choose(Boxes ? BoxAreas(maskPath, mask) : Areas(maskPath, mask), settings.Sampling);
                 }
                 catch (SampleException ex)
                 {
@@ -104,7 +119,7 @@ public sealed class VocSource : ISampleSource
                         continue;
                     }
                     row++;
-                    error = Error(ReasonCodes.NoAnnotation, $"mask {mask} holds no pixel of a class of the model");
+                    error = Error(ReasonCodes.NoAnnotation, Boxes ? $"annotation {mask} holds no counted object of a class of the model" : $"mask {mask} holds no pixel of a class of the model");
                 }
             }
             if (error != null)
@@ -125,9 +140,9 @@ public sealed class VocSource : ISampleSource
                 }
                 string name = settings.VocNames[(int)index];
                 string sampleId = settings.Sampling == "per-category" ? $"{id}:{name}" : id;
-                string description = $"voc:{mask}#{index}";
-                yield return new ManifestEntry(new ManifestRow(row, sampleId, image, name, description, []), classOfIndex[(int)index], imagePath!, maskPath!, null, null,
-                    new FileMask(maskPath!, description, "palette-index", (int)index));
+                string description = Boxes ? $"{BoxPrefix}{mask}#{index}" : $"voc:{mask}#{index}";
+                MaskLocator locator = Boxes ? BoxRegion(maskPath!, mask, description, (int)index) : new FileMask(maskPath!, description, "palette-index", (int)index, MaskSources.Voc);
+                yield return new ManifestEntry(new ManifestRow(row, sampleId, image, name, description, []), classOfIndex[(int)index], imagePath!, Boxes ? "" : maskPath!, null, null, locator);
             }
         }
         Skipped = skipped;
@@ -158,14 +173,76 @@ public sealed class VocSource : ISampleSource
         return counts;
     }
 
+    /// <summary>The VOC index of an object's name (position in <c>dataset.vocClasses</c>), or -1.</summary>
+    private int IndexOf(string name)
+    {
+        IReadOnlyList<string> names = settings.VocNames;
+        for (int i = 1; i < names.Count; i++)
+        {
+            if (string.Equals(names[i], name, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Whether an object counts towards its class's region and area (difficult ones only under <c>object</c>).</summary>
+    private bool Counts(VocObject o) => !o.Difficult || settings.VocDifficult == "object";
+
+    /// <summary>Box area per known class index of an annotation, over the objects that count; an unknown name is refused unless ignored by config.</summary>
+    private Dictionary<long, double> BoxAreas(string path, string name)
+    {
+        var areas = new Dictionary<long, double>();
+        foreach (VocObject o in VocAnnotation.Read(path, name).Objects)
+        {
+            int index = IndexOf(o.Name);
+            if (index < 0 && !settings.IgnoreUnknownCategories)
+            {
+                throw new SampleException(ReasonCodes.AnnotationInvalid, $"object name '{o.Name}' is not in dataset.vocClasses (or set dataset.ignoreUnknownCategories): {name}");
+            }
+            if (index >= 0 && classOfIndex.ContainsKey(index) && Counts(o))
+            {
+                areas[index] = areas.GetValueOrDefault(index) + (o.Box.W * o.Box.H);
+            }
+        }
+        return areas;
+    }
+
+    /// <summary>The boxes of one class of an annotation: object boxes, and difficult ones as void under <c>vocDifficult = void</c>.</summary>
+    private BoxMask BoxRegion(string path, string name, string description, int index)
+    {
+        (IReadOnlyList<VocObject> objects, (int, int)? size) = VocAnnotation.Read(path, name);
+        var mine = objects.Where(o => IndexOf(o.Name) == index).ToList();
+        return new BoxMask(description, mine.Where(Counts).Select(o => o.Box).ToArray(),
+            settings.VocDifficult == "void" ? mine.Where(o => o.Difficult).Select(o => o.Box).ToArray() : [], size);
+    }
+
     public MaskLocator? Locate(string maskDescription, int label)
     {
+        if (maskDescription.StartsWith(BoxPrefix, StringComparison.Ordinal))
+        {
+            int at = maskDescription.LastIndexOf('#');
+            if (at < 0 || !int.TryParse(maskDescription.AsSpan(at + 1), out int boxIndex) || SourcePaths.Inside(root, maskDescription[BoxPrefix.Length..at]) is not string xml)
+            {
+                return null;
+            }
+            try
+            {
+                return BoxRegion(xml, maskDescription[BoxPrefix.Length..at], maskDescription, boxIndex);
+            }
+            catch (SampleException)
+            {
+                return null;
+            }
+        }
+
         int hash = maskDescription.LastIndexOf('#');
         if (!maskDescription.StartsWith("voc:", StringComparison.Ordinal) || hash < 0 || !int.TryParse(maskDescription.AsSpan(hash + 1), out int index))
         {
             return null;
         }
         string? path = SourcePaths.Inside(root, maskDescription[4..hash]);
-        return path == null ? null : new FileMask(path, maskDescription, "palette-index", index);
+        return path == null ? null : new FileMask(path, maskDescription, "palette-index", index, MaskSources.Voc);
     }
 }
