@@ -203,7 +203,11 @@ public static class ReportBuilder
         var labelErrors = (findings.Section(Findings.FindingKinds.LabelError)?.Top ?? [])
             .Where(c => c.Source != null).Select(c => (Row: c.Source!, c.Origin)).ToList();
         Dictionary<string, string> labelErrorLines = (findings.Section(Findings.FindingKinds.LabelError)?.Top ?? []).ToDictionary(c => c.SampleId, c => c.Evidence, StringComparer.Ordinal);
-        var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).ToList();
+        // The strategies (SpRAy), decided from the committed maps alone; their exemplars' thumbnails are read with the galleries'.
+        Findings.Strategies.StrategiesReport strategies = Findings.Strategies.StrategiesRun.Write(runDirectory, run);
+        int strategyCards = Math.Max(8, cap);
+        var strategyExemplars = strategies.Ranked.Take(strategyCards).SelectMany(s => s.Exemplars).ToList();
+        var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).Concat(strategyExemplars).ToList();
         var wanted = galleryRows.GroupBy(g => g.Origin).ToDictionary(g => g.Key, g => g.Select(x => x.Row.SampleId).ToHashSet(StringComparer.Ordinal));
         Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(wanted);
         Data.Sources.ISampleSource? dataset = OpenDataset(cfg);
@@ -275,6 +279,7 @@ public static class ReportBuilder
         (IReadOnlyList<GateRow> gates, IReadOnlyList<GateRow> notEvaluated, IReadOnlyList<GateRow> inconclusive) = GateRows.Read(runDirectory, summary, classes, run, baselineView);
         (IReadOnlyList<MeanMapRow> meanMapRows, string meanMapsNote) = MeanMapView.Build(meanMaps, summary, classes, cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Report.ConfusionMaxClasses);
         (IReadOnlyList<AcknowledgedRow> acknowledgedRows, long resolved) = AcknowledgedView.Build(acknowledged, acknowledgedFindings, day);
+        StrategiesSection strategiesSection = StrategiesView.Build(strategies, cfg.Model.InputHeight, cfg.Model.InputWidth, strategyCards, r => Item(r, "strategy"));
         return new ReportModel(header, headline, classRows, confusion,
             flagged.Select(g => Item(g.Row, "flagged")).ToList(), (int)summary.Flagged, rfwr.Select(g => Item(g.Row, "rfwr")).ToList(), (int)summary.RightForWrongReason,
             ReadErrors(runDirectory), notes,
@@ -287,7 +292,7 @@ public static class ReportBuilder
             methodRows,
             NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote,
             Checks: checks,
-            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150), Inconclusive: inconclusive, Findings: findings);
+            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150), Inconclusive: inconclusive, Findings: findings, Strategies: strategiesSection);
     }
 
     private static string Verdict(RunSummary summary, IReadOnlyList<string> classes)

@@ -29,7 +29,8 @@ public sealed record ReportModel(
     SampledChecksModel? Checks = null,
     string ConfidenceChart = "",
     IReadOnlyList<GateRow>? Inconclusive = null,
-    Findings.FindingsReport? Findings = null);
+    Findings.FindingsReport? Findings = null,
+    StrategiesSection? Strategies = null);
 
 /// <summary>
 /// One gate as the report's gate table shows it, with its evidence: the samples behind it (<paramref name="Evidence"/>,

@@ -28,7 +28,7 @@ public sealed class LayerTests(ITestOutputHelper output)
         ["Scoring"] = [],
         ["Pipeline"] = ["Data", "Explain", "Modeling", "Options", "Reporting", "Results", "Scoring"],
         ["Results"] = ["Options", "Scoring"],
-        ["Findings"] = ["Options", "Reporting", "Results"],
+        ["Findings"] = ["Explain", "Options", "Reporting", "Results"],
         ["Reporting"] = ["Data", "Findings", "Gates", "Options", "Results", "Scoring"],
         ["Gates"] = ["Findings", "Options", "Reporting", "Results"],
         ["Benchmarks"] = ["Data", "Demo", "Explain", "Modeling", "Options", "Pipeline", "Results", "Scoring"],
