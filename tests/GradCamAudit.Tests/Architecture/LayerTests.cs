@@ -31,7 +31,7 @@ public sealed class LayerTests(ITestOutputHelper output)
         ["Findings"] = ["Explain", "Options", "Reporting", "Results"],
         ["Reporting"] = ["Data", "Findings", "Gates", "Options", "Results", "Scoring"],
         ["Gates"] = ["Findings", "Options", "Reporting", "Results"],
-        ["Benchmarks"] = ["Data", "Demo", "Explain", "Modeling", "Options", "Pipeline", "Results", "Scoring"],
+        ["Benchmarks"] = ["Data", "Demo", "Explain", "Findings", "Modeling", "Options", "Pipeline", "Results", "Scoring"],
         ["Demo"] = ["Data", "Modeling"],
     };
 

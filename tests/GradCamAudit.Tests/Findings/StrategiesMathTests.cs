@@ -183,3 +183,16 @@ public sealed class StrategiesMathTests
         Assert.Equal("triangle: strategy 2 (28% of triangle predictions, accuracy 0.05) looks at the bottom-right corner, away from where correct triangle predictions look (the centre; shared attention 0.00): likely shortcut", line);
     }
 }
+
+/// <summary>The strategies benchmark at a tiny size, so the bench verb's path keeps working.</summary>
+public sealed class StrategiesBenchmarkTests
+{
+    [Fact]
+    public void Bench_TinySyntheticRun_FindsTheMarkerStrategyOfEachClass()
+    {
+        var r = GradCamAudit.Benchmarks.StrategiesBenchmark.Run(4000, 4, 7, TestPaths.NewTempDir("strategies-bench"), _ => { });
+        Assert.Equal(4000, r.Rows);
+        Assert.InRange(r.Strategies, 8, 24); // three places and the corner marker per class, some places merged
+        Assert.True(r.Seconds > 0);
+    }
+}

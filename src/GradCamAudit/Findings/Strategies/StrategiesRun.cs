@@ -27,12 +27,13 @@ public static class StrategiesRun
 
     private const int AssignmentRowGroup = 100_000;
 
-    public static StrategiesReport Write(string runDirectory, RunManifest run)
+    /// <summary>Decides and writes the strategies of a run folder with its config's settings.</summary>
+    public static StrategiesReport Write(string runDirectory, RunManifest run) =>
+        Write(runDirectory, run.Config.Dataset.Classes, run.Config.StrategiesSettings, run.Config.ExplainSettings.Seed, run.Config.Audit.OffObjectLiftThreshold);
+
+    /// <summary>Decides and writes the strategies of the results under <paramref name="runDirectory"/> (the benchmark calls this with synthetic results).</summary>
+    public static StrategiesReport Write(string runDirectory, IReadOnlyList<string> classes, StrategiesOptions options, int seed, double offObjectLiftThreshold)
     {
-        AuditOptions config = run.Config;
-        StrategiesOptions options = config.StrategiesSettings;
-        IReadOnlyList<string> classes = config.Dataset.Classes;
-        int seed = config.ExplainSettings.Seed;
         int side = options.GridSize;
         if (!options.Enabled)
         {
@@ -139,7 +140,7 @@ public static class StrategiesRun
             Accumulator[] acc = stats[k];
             var strategyStats = acc.Select((a, s) => new StrategyStats(s + 1, a.Size, a.Correct, a.LiftRows == 0 ? null : a.LiftSum / a.LiftRows, a.Mean() ?? model.Centroids[s])).ToList();
             float[]? correctMean = correctMaps[k].Mean();
-            var verdicts = StrategyRules.Decide(strategyStats, correctMean, config.Audit.OffObjectLiftThreshold);
+            var verdicts = StrategyRules.Decide(strategyStats, correctMean, offObjectLiftThreshold);
             string? referenceRegion = correctMean == null ? null : MapGrid.Describe(correctMean, side).Region;
             var views = new List<StrategyView>();
             for (int s = 0; s < strategyStats.Count; s++)
