@@ -88,6 +88,10 @@ public sealed class StrategiesMathTests
         float[] three = [4, 0, 0, 0, 0, 0, 0, 0, 0];
         float[] h = MapGrid.Normalise(three, 3, 3, 2)!;
         Assert.Equal([1f, 0, 0, 0], h);
+        // [[1, 2, 0], [4, 0, 0], [0, 0, 0]] -> 2x2, by hand: (0, 0) = 1*1 + 0.5*2 + 0.5*4 = 4, (0, 1) = 0.5*2 = 1,
+        // (1, 0) = 0.5*4 = 2, (1, 1) = 0 (each over the cell's area 2.25, which the unit sum cancels): [4, 1, 2, 0] / 7.
+        float[] uneven = MapGrid.Normalise([1, 2, 0, 4, 0, 0, 0, 0, 0], 3, 3, 2)!;
+        Assert.Equal(new[] { 4.0 / 7, 1.0 / 7, 2.0 / 7, 0 }, uneven.Select(v => (double)v), new ToleranceComparer(1e-6));
         float[] centre = [0, 0, 0, 0, 9, 0, 0, 0, 0];
         Assert.Equal([0.25f, 0.25f, 0.25f, 0.25f], MapGrid.Normalise(centre, 3, 3, 2)!);
         Assert.Null(MapGrid.Normalise(new float[9], 3, 3, 2));
@@ -195,4 +199,12 @@ public sealed class StrategiesBenchmarkTests
         Assert.InRange(r.Strategies, 8, 24); // three places and the corner marker per class, some places merged
         Assert.True(r.Seconds > 0);
     }
+}
+
+/// <summary>Equal within an absolute tolerance.</summary>
+internal sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+{
+    public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+
+    public int GetHashCode(double obj) => 0;
 }
