@@ -18,13 +18,14 @@ public static partial class Commands
         var work = new Option<string?>("--work") { Description = "Work folder for synthetic data (default: a temp folder)." };
         var checks = new Option<string>("--sampled-checks") { Description = "Sampled checks (perturbation methods, faithfulness, sanity) as model:size, comma-separated (\"none\": skip).", DefaultValueFactory = _ => "none" };
         var perMethod = new Option<string>("--per-method") { Description = "Each gradient method alone against inference, as model:batch, comma-separated (\"none\": skip).", DefaultValueFactory = _ => "none" };
+        var strategies = new Option<string>("--strategies") { Description = "The strategy pass over synthetic results as rows:classes:mapSide, comma-separated (\"none\": skip).", DefaultValueFactory = _ => "none" };
         var checkImages = new Option<int>("--sampled-images") { Description = "Images timed per sampled check (median reported).", DefaultValueFactory = _ => 3 };
         var findingsRun = new Option<string?>("--findings-run") { Description = "A finished run folder whose results are replicated for the findings benchmark (e.g. reports/demo)." };
         var findingsRows = new Option<string>("--findings-rows") { Description = "Comma-separated row counts of the findings benchmark.", DefaultValueFactory = _ => "100000,1000000" };
         var findingsPartRows = new Option<int>("--findings-part-rows") { Description = "Rows per results part of the replicated runs.", DefaultValueFactory = _ => 20_000 };
         var bench = new Command("bench", "Measure plain inference, the audit step and the hook + full backward baseline; optionally whole audits.")
         {
-            models, batches, size, rounds, e2eSamples, e2eModels, e2eBatch, work, checks, checkImages, perMethod, findingsRun, findingsRows, findingsPartRows,
+            models, batches, size, rounds, e2eSamples, e2eModels, e2eBatch, work, checks, checkImages, perMethod, findingsRun, findingsRows, findingsPartRows, strategies,
         };
         bench.SetAction((pr, ct) => Guard(pr, async log =>
         {
@@ -57,6 +58,14 @@ public static partial class Commands
                 var found = Ints(pr.GetValue(findingsRows)!).Select(rows =>
                     GradCamAudit.Benchmarks.FindingsBenchmark.Run(source, rows, dir, pr.GetValue(findingsPartRows), Log)).ToList();
                 Console.WriteLine(GradCamAudit.Benchmarks.FindingsBenchmark.Table(found));
+            }
+            var strategyRuns = pr.GetValue(strategies)!.Split(',', StringSplitOptions.RemoveEmptyEntries).Where(m => m != "none")
+                .Select(m => m.Split(':').Select(v => int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
+            if (strategyRuns.Count > 0)
+            {
+                string dir = pr.GetValue(work) ?? Path.Combine(Path.GetTempPath(), "gradcam-audit-bench");
+                Directory.CreateDirectory(dir);
+                Console.WriteLine(GradCamAudit.Benchmarks.StrategiesBenchmark.Table(strategyRuns.Select(r => GradCamAudit.Benchmarks.StrategiesBenchmark.Run(r[0], r[1], r[2], dir, Log)).ToList()));
             }
             int n = pr.GetValue(e2eSamples);
             if (n > 0)

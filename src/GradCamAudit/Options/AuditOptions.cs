@@ -11,8 +11,12 @@ public sealed record AuditOptions(
     ReportOptions Report,
     ExplainOptions? Explain = null,
     GatesOptions? Gates = null,
-    FindingsOptions? Findings = null)
+    FindingsOptions? Findings = null,
+    StrategiesOptions? Strategies = null)
 {
+    /// <summary>The strategies section (the defaults for a run.json written before the section existed).</summary>
+    public StrategiesOptions StrategiesSettings => Strategies ?? StrategiesOptions.Default;
+
     /// <summary>The findings section (the defaults for a run.json written before the section existed).</summary>
     public FindingsOptions FindingsSettings => Findings ?? FindingsOptions.Default;
 

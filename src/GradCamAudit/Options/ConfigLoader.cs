@@ -254,6 +254,9 @@ public static class ConfigLoader
             var findings = new FindingsOptions(fs.Int("minMapSize", 4, 1, 10_000), fs.Bool("acceptCoarseMaps", false), fs.Double("outlierMads", 3.0, 0.5, 20),
                 fs.Bool("interventions", true), fs.Int("interventionCandidatesPerClass", 1000, 0, 100_000_000), fs.Int("interventionControlsPerClass", 50, 0, 100_000_000));
 
+            var ss = root.Section("strategies", required: false);
+            var strategies = new StrategiesOptions(ss.Bool("enabled", true), ss.Int("samplePerClass", 300, 8, 2000), ss.Int("maxStrategies", 6, 1, 20), ss.Int("gridSize", 8, 2, 32));
+
             root.ReportUnknownKeys();
             if (errors.Count > 0)
             {
@@ -271,7 +274,8 @@ public static class ConfigLoader
                 new ReportOptions(gallery, templates, confusionMax, images),
                 new ExplainOptions(methods, targets, metrics, maps, perturbationSample, seed, perturbationBatch, faithfulnessSample, faithfulnessSteps, sanitySample),
                 gates,
-                findings);
+                findings,
+                strategies);
         }
     }
 

@@ -206,7 +206,11 @@ public static class ReportBuilder
         var hardCases = Cards(Findings.FindingKinds.Hard).Take(Math.Max(1, cfg.Report.GalleryMax / 2)).ToList(); // half the cap, as right-for-the-wrong-reason: the page stays a few hundred KB
         Dictionary<string, string> sectionLines = findings.Sections.SelectMany(s => s.Top)
             .GroupBy(c => c.SampleId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Evidence, StringComparer.Ordinal);
-        var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).Concat(hardCases).ToList();
+        // The strategies (SpRAy), decided from the committed maps alone; their exemplars' thumbnails are read with the galleries'.
+        Findings.Strategies.StrategiesReport strategies = Findings.Strategies.StrategiesRun.Write(runDirectory, run);
+        int strategyCards = Math.Max(8, cap);
+        var strategyExemplars = strategies.Ranked.Take(strategyCards).SelectMany(s => s.Exemplars).ToList();
+        var galleryRows = flagged.Concat(rfwr).Concat(labelErrors).Concat(hardCases).Concat(strategyExemplars).ToList();
         var wanted = galleryRows.GroupBy(g => g.Origin).ToDictionary(g => g.Key, g => g.Select(x => x.Row.SampleId).ToHashSet(StringComparer.Ordinal));
         Dictionary<string, ReportMaps> maps = ResultsReader.ReadMaps(wanted);
         Data.Sources.ISampleSource? dataset = OpenDataset(cfg);
@@ -281,6 +285,7 @@ public static class ReportBuilder
         (IReadOnlyList<GateRow> gates, IReadOnlyList<GateRow> notEvaluated, IReadOnlyList<GateRow> inconclusive) = GateRows.Read(runDirectory, summary, classes, run, baselineView);
         (IReadOnlyList<MeanMapRow> meanMapRows, string meanMapsNote) = MeanMapView.Build(meanMaps, summary, classes, cfg.Model.InputHeight, cfg.Model.InputWidth, cfg.Report.ConfusionMaxClasses);
         (IReadOnlyList<AcknowledgedRow> acknowledgedRows, long resolved) = AcknowledgedView.Build(acknowledged, acknowledgedFindings, day);
+        StrategiesSection strategiesSection = StrategiesView.Build(strategies, cfg.Model.InputHeight, cfg.Model.InputWidth, strategyCards, r => Item(r, "strategy"));
         return new ReportModel(header, headline, classRows, confusion,
             flagged.Select(g => Item(g.Row, "flagged")).ToList(), (int)summary.Flagged, rfwr.Select(g => Item(g.Row, "rfwr")).ToList(), (int)summary.RightForWrongReason,
             ReadErrors(runDirectory), notes,
@@ -293,7 +298,7 @@ public static class ReportBuilder
             methodRows,
             NotEvaluated: notEvaluated, Acknowledged: acknowledgedRows, AcknowledgedResolved: resolved, MeanMaps: meanMapRows, MeanMapsNote: meanMapsNote,
             Checks: checks,
-            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150), Inconclusive: inconclusive, Findings: findings,
+            ConfidenceChart: summary.OffObjectByConfidence.Svg(640, 150), Inconclusive: inconclusive, Findings: findings, Strategies: strategiesSection,
             HardCases: hardCases.Select(g => Item(g.Row, "hard")).ToList(), HardTotal: findings.Section(Findings.FindingKinds.Hard)?.Count ?? 0);
     }
 

@@ -31,7 +31,8 @@ public sealed record ReportModel(
     IReadOnlyList<GateRow>? Inconclusive = null,
     Findings.FindingsReport? Findings = null,
     IReadOnlyList<GalleryItem>? HardCases = null,
-    long HardTotal = 0);
+    long HardTotal = 0,
+    StrategiesSection? Strategies = null);
 
 /// <summary>
 /// One gate as the report's gate table shows it, with its evidence: the samples behind it (<paramref name="Evidence"/>,

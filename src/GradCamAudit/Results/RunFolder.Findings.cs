@@ -4,7 +4,7 @@ namespace GradCamAudit.Results;
 public sealed partial class RunFolder
 {
     /// <summary>The findings files at the top of the run folder.</summary>
-    public static readonly string[] FindingsNames = ["findings.parquet", "findings.json"];
+    public static readonly string[] FindingsNames = ["findings.parquet", "findings.json", "strategies.parquet", "strategy_assignments.parquet", "strategies.json"];
 
     /// <summary>The review export's folder (label_errors.csv and the Label Studio files).</summary>
     public const string ReviewName = "review";

@@ -30,7 +30,7 @@ public sealed class LayerTests(ITestOutputHelper output)
         ["Scoring"] = [],
         ["Pipeline"] = ["Data", "Explain", "Modeling", "Options", "Reporting", "Results", "Scoring"],
         ["Results"] = ["Options", "Scoring"],
-        ["Findings"] = ["Options", "Results"],
+        ["Findings"] = ["Explain", "Options", "Results"],
         ["Reporting"] = ["Data", "Findings", "Gates", "Options", "Results"],
         ["Gates"] = ["Findings", "Options", "Results"],
         ["Benchmarks"] = ["Data", "Demo", "Explain", "Findings", "Modeling", "Options", "Pipeline", "Results", "Scoring"],

@@ -109,7 +109,9 @@ public sealed class EntryPointTests
         Assert.Equal(cards, dom.Split("<div class=\"card\"").Length - 1);
         int meanMaps = html.Split("<img alt=\"mean map").Length - 1; // three per class, where a class has samples
         Assert.InRange(meanMaps, 4, 12);
-        Assert.Equal((3 * cards) + meanMaps, dom.Split("src=\"data:image/jpeg;base64,").Length - 1);
+        int strategyImages = html.Split("<img alt=\"strategy ").Length - 1 + html.Split("<img alt=\"exemplar ").Length - 1; // the strategies section: a mean map and exemplars per strategy
+        Assert.InRange(strategyImages, 2, 200);
+        Assert.Equal((3 * cards) + meanMaps + strategyImages, dom.Split("src=\"data:image/jpeg;base64,").Length - 1);
 
         string shot = Path.Combine(AppContext.BaseDirectory, "report-screenshot.png");
         File.Delete(shot);

@@ -148,8 +148,8 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         byte[] bytes = File.ReadAllBytes(demo.ReportPath);
         string html = System.Text.Encoding.UTF8.GetString(bytes);
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
-        Assert.True(bytes.Length < 600_000, $"the demo report should be a few hundred KB, is {bytes.Length:N0} bytes");
-        foreach (string section in new[] { "headline", "lift", "classes", "mean-maps", "confusion", "gallery-filters", "flagged", "rfwr", "label-errors", "errors" })
+        Assert.True(bytes.Length < 800_000, $"the demo report (galleries, hard cases, strategies with exemplars) should be a few hundred KB, is {bytes.Length:N0} bytes");
+        foreach (string section in new[] { "headline", "lift", "classes", "mean-maps", "confusion", "gallery-filters", "flagged", "rfwr", "label-errors", "errors", "strategies" })
         {
             Assert.Contains($"<section id=\"{section}\">", html, StringComparison.Ordinal);
         }
@@ -172,7 +172,12 @@ public sealed class DemoAuditTests(DemoRunFixture demo) : IClassFixture<DemoRunF
         Assert.True(hardCards <= Math.Max(1, cap / 2), $"{hardCards} hard-case cards");
         // Three thumbnails a card, and the mean maps: three per class (4 classes, each with samples, predictions and flagged ones on the demo).
         Assert.Equal(12, Count(Between(html, "<section id=\"mean-maps\">", "</section>"), "src=\"data:image/jpeg;base64,"));
-        Assert.Equal((3 * (flaggedCards + rfwrCards + labelCards + hardCards)) + 12, Count(html, "src=\"data:image/jpeg;base64,"));
+        // The strategies: each card's mean map and one thumbnail per exemplar (every strategy of the demo shown).
+        using var strategiesJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(demo.OutputDirectory, GradCamAudit.Findings.Strategies.StrategiesRun.JsonName)));
+        int strategyImages = strategiesJson.RootElement.GetProperty("classes").EnumerateArray().SelectMany(c => c.GetProperty("strategies").EnumerateArray())
+            .Sum(st => 1 + st.GetProperty("exemplars").GetArrayLength());
+        Assert.Equal(strategyImages, Count(Between(html, "<section id=\"strategies\">", "</section>"), "src=\"data:image/jpeg;base64,"));
+        Assert.Equal((3 * (flaggedCards + rfwrCards + labelCards + hardCards)) + 12 + strategyImages, Count(html, "src=\"data:image/jpeg;base64,"));
         // The verdict names both planted shortcut classes.
         string verdict = Between(html, "<p class=\"verdict\">", "</p>");
         Assert.Contains("&#39;triangle&#39;", verdict, StringComparison.Ordinal);
