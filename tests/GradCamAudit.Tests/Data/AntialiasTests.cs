@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using GradCamAudit.Data;
 using GradCamAudit.Explain;
@@ -18,29 +16,7 @@ namespace GradCamAudit.Tests.Data;
 /// </summary>
 public sealed class AntialiasFixtures
 {
-    public AntialiasFixtures()
-    {
-        string script = Path.Combine(TestPaths.Fixtures, "antialias", "make_antialias_fixtures.py");
-        string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)))[..12];
-        Directory = Path.Combine(Path.GetTempPath(), "gca-antialias-fixtures", hash);
-        if (File.Exists(Path.Combine(Directory, "done")))
-        {
-            return;
-        }
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(script);
-        psi.ArgumentList.Add(Directory);
-        psi.Environment.Remove("PYTHONPATH");
-        psi.Environment.Remove("PYTHONHOME");
-        using var p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"make_antialias_fixtures.py failed ({p.ExitCode}): {output}");
-        }
-        File.WriteAllText(Path.Combine(Directory, "done"), output);
-    }
+    public AntialiasFixtures() => Directory = PythonFixtures.Make(Path.Combine(TestPaths.Fixtures, "antialias", "make_antialias_fixtures.py"), "gca-antialias-fixtures");
 
     public string Directory { get; }
 

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
-
 namespace GradCamAudit.Tests.Modeling;
 
 /// <summary>
@@ -9,36 +6,8 @@ namespace GradCamAudit.Tests.Modeling;
 /// </summary>
 public sealed class ModelFixtures
 {
-    public ModelFixtures()
-    {
-        string script = Path.Combine(TestPaths.Fixtures, "models", "make_model_fixtures.py");
-        // Keyed on the script and the shared method equations it imports: a change to either makes fresh fixtures.
-        byte[] sources = [.. File.ReadAllBytes(script), .. File.ReadAllBytes(Path.Combine(TestPaths.Fixtures, "methods", "cam_methods.py"))];
-        string hash = Convert.ToHexStringLower(SHA256.HashData(sources))[..12];
-        Directory = Path.Combine(Path.GetTempPath(), "gca-model-fixtures", hash);
-        if (File.Exists(Path.Combine(Directory, "done")))
-        {
-            return;
-        }
-        const string python = "/usr/bin/python3";
-        if (!File.Exists(python))
-        {
-            throw new InvalidOperationException("The parity tests need Debian's python3-torch and python3-torchvision (tests/run-tests.sh installs them).");
-        }
-        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(script);
-        psi.ArgumentList.Add(Directory);
-        psi.Environment.Remove("PYTHONPATH");
-        psi.Environment.Remove("PYTHONHOME");
-        using var p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"make_model_fixtures.py failed ({p.ExitCode}): {output}");
-        }
-        File.WriteAllText(Path.Combine(Directory, "done"), output);
-    }
+    public ModelFixtures() => Directory = PythonFixtures.Make(Path.Combine(TestPaths.Fixtures, "models", "make_model_fixtures.py"), "gca-model-fixtures",
+        Path.Combine(TestPaths.Fixtures, "methods", "cam_methods.py")); // keyed on the shared method equations it imports too
 
     public string Directory { get; }
 
