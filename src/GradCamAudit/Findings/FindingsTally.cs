@@ -162,6 +162,13 @@ internal sealed class FindingsTally(IReadOnlyList<string> classes, int perKind)
             .Select(c => string.Create(CultureInfo.InvariantCulture,
                 $"'{c.Name}': {c.LabelErrorsGiven} label error(s) given this label, {c.ShortcutsPredicted} shortcut(s) predicted as it{(tested && c.ShortcutsPredicted > 0 ? $" ({c.ShortcutsConfirmed} confirmed by intervention)" : "")}"))
             .ToList();
-        return parts.Count == 0 ? "No label errors and no shortcuts were found." : string.Join("; ", parts) + ".";
+        if (parts.Count > 0)
+        {
+            return string.Join("; ", parts) + ".";
+        }
+        int judged = counts.Values.Sum();
+        return judged == 0
+            ? "No sample could be judged (see the reasons above): no label error or shortcut can be claimed, nor ruled out."
+            : $"No label errors and no shortcuts were found among the {judged} samples judged.";
     }
 }

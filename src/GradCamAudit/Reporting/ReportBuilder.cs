@@ -308,6 +308,10 @@ public static class ReportBuilder
         {
             return "No sample could be audited.";
         }
+        if (summary.SamplesWithMask == 0)
+        {
+            return "No sample has a mask: no map is judged against the object here (the strategies per class below need none).";
+        }
         if (summary.Flagged == 0 && summary.RightForWrongReason == 0)
         {
             return "Attention is on the object for every sample with a mask.";

@@ -60,5 +60,9 @@ public sealed class DemoWithoutMasksTests(ITestOutputHelper output)
             v => v.StartsWith($"triangle: strategy {corner.Strategy} ", StringComparison.Ordinal));
         string html = File.ReadAllText(Path.Combine(outDir, "report.html"));
         Assert.Contains($"data-class=\"triangle\" data-strategy=\"{corner.Strategy}\"", html, StringComparison.Ordinal);
+        // No verdict pretends the maps were judged against the object.
+        Assert.Contains("No sample has a mask: no map is judged against the object", html, StringComparison.Ordinal);
+        Assert.Contains("No sample could be judged", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Attention is on the object for every sample", html, StringComparison.Ordinal);
     }
 }
