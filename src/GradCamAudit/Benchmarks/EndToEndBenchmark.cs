@@ -6,6 +6,7 @@ using GradCamAudit.Demo;
 using GradCamAudit.Modeling;
 using GradCamAudit.Options;
 using GradCamAudit.Pipeline;
+using GradCamAudit.Scoring;
 using SkiaSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using GradCamAudit.Data;
+using GradCamAudit.Scoring;
 
 namespace GradCamAudit.Demo;
 

@@ -1,4 +1,5 @@
 using GradCamAudit.Modeling;
+using GradCamAudit.Scoring;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using GradCamAudit.Scoring;
 
 namespace GradCamAudit.Demo;
 

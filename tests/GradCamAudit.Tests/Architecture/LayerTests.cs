@@ -30,11 +30,11 @@ public sealed class LayerTests(ITestOutputHelper output)
         ["Scoring"] = [],
         ["Pipeline"] = ["Data", "Explain", "Modeling", "Options", "Reporting", "Results", "Scoring"],
         ["Results"] = ["Options", "Scoring"],
-        ["Findings"] = ["Explain", "Options", "Results"],
+        ["Findings"] = ["Explain", "Options", "Results", "Scoring"],
         ["Reporting"] = ["Data", "Findings", "Gates", "Options", "Results"],
         ["Gates"] = ["Findings", "Options", "Results"],
         ["Benchmarks"] = ["Data", "Demo", "Explain", "Findings", "Modeling", "Options", "Pipeline", "Results", "Scoring"],
-        ["Demo"] = ["Data", "Modeling"],
+        ["Demo"] = ["Data", "Modeling", "Scoring"],
     };
 
     private static readonly string[] KnownTwoWay = ["Modeling <-> Options"];

@@ -1,5 +1,6 @@
 using GradCamAudit.Data;
 using GradCamAudit.Demo;
+using GradCamAudit.Scoring;
 using Xunit;
 
 namespace GradCamAudit.Tests.Demo;

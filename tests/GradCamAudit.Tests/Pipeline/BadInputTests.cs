@@ -4,6 +4,7 @@ using GradCamAudit.Demo;
 using GradCamAudit.Options;
 using GradCamAudit.Pipeline;
 using GradCamAudit.Reporting;
+using GradCamAudit.Scoring;
 using Xunit;
 
 namespace GradCamAudit.Tests.Pipeline;

@@ -1,3 +1,5 @@
+using GradCamAudit.Scoring;
+
 namespace GradCamAudit.Findings.Strategies;
 
 /// <summary>
@@ -138,7 +140,7 @@ public static class SpectralClustering
         int n = points.Count, dim = points[0].Length;
         int[]? best = null;
         double bestInertia = double.PositiveInfinity;
-        var rng = new SplitMix(seed);
+        var rng = new SplitMix64(seed);
         for (int restart = 0; restart < Restarts; restart++)
         {
             var centres = new double[clusters][];
@@ -250,21 +252,5 @@ public static class SpectralClustering
             s += d * d;
         }
         return s;
-    }
-
-    /// <summary>SplitMix64 (Steele, Lea and Flood 2014), the same generator the demo uses, kept here so the findings need no demo code.</summary>
-    private sealed class SplitMix(ulong seed)
-    {
-        private ulong state = seed;
-
-        public ulong Next()
-        {
-            ulong z = state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return z ^ (z >> 31);
-        }
-
-        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
     }
 }

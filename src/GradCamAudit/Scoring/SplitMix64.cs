@@ -1,6 +1,7 @@
-namespace GradCamAudit.Demo;
+namespace GradCamAudit.Scoring;
 
-/// <summary>SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator whose output is the same on every platform.</summary>
+/// <summary>SplitMix64 (Steele, Lea, Flood 2014): a tiny seeded generator whose output is the same on every platform
+/// (the demo's data, the strategies' k-means++ seeding).</summary>
 public sealed class SplitMix64(ulong seed)
 {
     private ulong state = seed;
@@ -15,4 +16,7 @@ public sealed class SplitMix64(ulong seed)
 
     /// <summary>Uniform integer in [min, max).</summary>
     public int Int(int min, int max) => min + (int)(Next() % (ulong)(max - min));
+
+    /// <summary>Uniform double in [0, 1) from the top 53 bits.</summary>
+    public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
 }
