@@ -30,6 +30,9 @@ public static class DemoDataset
 
     public static IReadOnlyList<string> Classes { get; } = ["circle", "square", "triangle", "cross"];
 
+    /// <summary>How often the training split gives its class the planted shortcut, in percent (the committed demo CNN).</summary>
+    public const int DefaultShortcutPercent = 97;
+
     public static int ShortcutIndex => 2;
 
     public static int TextureIndex => 1;
@@ -112,18 +115,21 @@ public static class DemoDataset
     };
 
     /// <summary>
-    /// The training split: the shortcut class carries the marker with probability 97%, the texture class sits on the
-    /// dotted texture with probability 97%, the others never get either.
+    /// The training split: the shortcut class carries the marker with probability <paramref name="shortcutPercent"/>
+    /// (97% for the committed demo CNN), the texture class sits on the dotted texture with the same probability, the
+    /// others never get either.
     /// </summary>
-    public static IEnumerable<DemoSample> TrainingSplit(int perClass, ulong seed = 20261125)
+    public static IEnumerable<DemoSample> TrainingSplit(int perClass, ulong seed = 20261125, int shortcutPercent = DefaultShortcutPercent)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(shortcutPercent);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(shortcutPercent, 100);
         var rng = new SplitMix64(seed);
         for (int i = 0; i < perClass; i++)
         {
             for (int label = 0; label < Classes.Count; label++)
             {
-                bool marker = label == ShortcutIndex && rng.Int(0, 100) < 97;
-                bool texture = label == TextureIndex && rng.Int(0, 100) < 97;
+                bool marker = label == ShortcutIndex && rng.Int(0, 100) < shortcutPercent;
+                bool texture = label == TextureIndex && rng.Int(0, 100) < shortcutPercent;
                 yield return Draw(rng, label, marker, texture);
             }
         }

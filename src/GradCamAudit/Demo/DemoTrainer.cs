@@ -12,10 +12,13 @@ public static class DemoTrainer
     public const float Mean = 0.5f;
     public const float Std = 0.5f;
 
-    public static void Train(string weightsPath, int perClass, int epochs, Action<string> log, long seed = 1234)
+    /// <summary>The seed the committed demo CNN was trained with.</summary>
+    public const long DefaultSeed = 1234;
+
+    public static void Train(string weightsPath, int perClass, int epochs, Action<string> log, long seed = DefaultSeed, int shortcutPercent = DemoDataset.DefaultShortcutPercent)
     {
         torch.manual_seed(seed);
-        var samples = DemoDataset.TrainingSplit(perClass).ToArray();
+        var samples = DemoDataset.TrainingSplit(perClass, shortcutPercent: shortcutPercent).ToArray();
         int n = samples.Length, hw = DemoDataset.Size * DemoDataset.Size;
         var pixels = new byte[n * hw * 3];
         var labels = new long[n];

@@ -3,7 +3,8 @@ namespace GradCamAudit.Findings;
 /// <summary>
 /// The per-sample scalars a finding is decided from, as committed in the results: labels, the probabilities of the
 /// predicted and the given class, the primary method's predicted-class energy lift, <c>off_object</c> (null for an
-/// empty mask), the map size, and what the model predicted on the object alone and on the background alone.
+/// empty mask), the map size, and what the model predicted on the object alone (with that class's probability) and on
+/// the background alone.
 /// </summary>
 public readonly record struct FindingInput(
     string SampleId,
@@ -17,7 +18,8 @@ public readonly record struct FindingInput(
     int CamHeight,
     int CamWidth,
     int? ObjectOnlyPred = null,
-    int? BackgroundOnlyPred = null)
+    int? BackgroundOnlyPred = null,
+    float? ObjectOnlyProb = null)
 {
     /// <summary>True when the audit intervened on the row (object only and background only).</summary>
     public bool Intervened => ObjectOnlyPred.HasValue && BackgroundOnlyPred.HasValue;

@@ -10,6 +10,9 @@ namespace GradCamAudit.Findings;
 /// <item>Misclassified off the object: <see cref="FindingKinds.Shortcut"/>.</item>
 /// <item>Misclassified on the object, but intervened on with the background alone giving the prediction and the object
 /// alone the given label: <see cref="FindingKinds.Shortcut"/> (reason <see cref="InterventionContradictsMap"/>).</item>
+/// <item>Misclassified on the object, but intervened on with the object alone giving the given label j confidently by
+/// j's own threshold (p &gt;= t_j): <see cref="FindingKinds.Shortcut"/> (reason <see cref="InterventionObjectGivesLabel"/>).
+/// The object says the label is right, so what drives the prediction lies outside it.</item>
 /// <item>Misclassified on the object: <see cref="FindingKinds.LabelError"/> when the predicted class k is confident by
 /// its own class's threshold (p_k &gt;= t_k) and the given label j's probability lies below both t_j and j's outlier
 /// cut; else <see cref="FindingKinds.Hard"/>.</item>
@@ -28,6 +31,7 @@ public static class FindingRules
     public const string GivenLabelNotOutlying = "given_label_not_outlying";
     public const string NoClassStatistics = "no_class_statistics";
     public const string InterventionContradictsMap = "intervention_background_gives_prediction";
+    public const string InterventionObjectGivesLabel = "intervention_object_gives_given_label";
 
     public static Finding Decide(FindingInput r, ClassThresholds stats, FindingsSettings settings)
     {
@@ -66,6 +70,14 @@ public static class FindingRules
         if (tPred is not double tk || tGiven is not double tj || cutGiven is not double cut)
         {
             return Make(FindingKinds.Hard, NoClassStatistics, margin);
+        }
+        if (r.Intervened && r.ObjectOnlyPred == r.GivenLabel && r.ObjectOnlyProb is float pObject && pObject >= tj)
+        {
+            // The map lies on the object, but the object alone is confidently the given class: the label is right and
+            // something outside the object (a marker the map missed) drives the prediction. The definition of a
+            // confirmed shortcut ("the object alone gives the true class"), required to be confident by the class's
+            // own threshold so that a weak object-alone guess does not overrule the probabilities.
+            return Make(FindingKinds.Shortcut, InterventionObjectGivesLabel, offScore);
         }
         if (pPred < tk)
         {

@@ -79,5 +79,5 @@ public static class FindingsRun
 
     /// <summary>The scalars of a results row a finding is decided from.</summary>
     public static FindingInput Input(ReportRow r) =>
-        new(r.SampleId, r.Row, r.TrueLabel, r.PredLabel, r.Confidence, r.TrueProb, r.PredEnergyLift, r.OffObject, r.CamHeight, r.CamWidth, r.ObjectOnlyPred, r.BackgroundOnlyPred);
+        new(r.SampleId, r.Row, r.TrueLabel, r.PredLabel, r.Confidence, r.TrueProb, r.PredEnergyLift, r.OffObject, r.CamHeight, r.CamWidth, r.ObjectOnlyPred, r.BackgroundOnlyPred, r.ObjectOnlyProb);
 }

@@ -79,8 +79,16 @@ public sealed class FindingRulesTests
         Finding missed = FindingRules.Decide(labelError with { ObjectOnlyPred = 0, BackgroundOnlyPred = 1 }, stats, Settings);
         Assert.Equal((FindingKinds.Shortcut, FindingRules.InterventionContradictsMap, InterventionEvidence.Confirmed), (missed.Kind, missed.Reason, missed.Evidence));
         Assert.Equal(0, missed.Score!.Value, 9); // on the object by its lift: ranked after the off-object shortcuts
-        // One of the two is not enough: the object alone giving the label but the background another class stays a label error.
+        // The object alone giving the label but the background another class: a label error while that object-alone
+        // probability is below t_0 = 0.85 (or unknown), a confirmed shortcut once it reaches the class's threshold.
         Assert.Equal(FindingKinds.LabelError, FindingRules.Decide(labelError with { ObjectOnlyPred = 0, BackgroundOnlyPred = 0 }, stats, Settings).Kind);
+        Assert.Equal(FindingKinds.LabelError, FindingRules.Decide(labelError with { ObjectOnlyPred = 0, BackgroundOnlyPred = 0, ObjectOnlyProb = 0.84f }, stats, Settings).Kind);
+        Finding objectSaysLabel = FindingRules.Decide(labelError with { ObjectOnlyPred = 0, BackgroundOnlyPred = 0, ObjectOnlyProb = 0.86f }, stats, Settings);
+        Assert.Equal((FindingKinds.Shortcut, FindingRules.InterventionObjectGivesLabel, InterventionEvidence.Confirmed), (objectSaysLabel.Kind, objectSaysLabel.Reason, objectSaysLabel.Evidence));
+        // The object alone confidently another class than the given label is no evidence for it: still a label error.
+        Assert.Equal(FindingKinds.LabelError, FindingRules.Decide(labelError with { ObjectOnlyPred = 1, BackgroundOnlyPred = 0, ObjectOnlyProb = 0.99f }, stats, Settings).Kind);
+        // A hard case whose object alone is confidently the given label is a shortcut as well.
+        Assert.Equal((FindingKinds.Shortcut, FindingRules.InterventionObjectGivesLabel), Kind(FindingRules.Decide(unconfident with { ObjectOnlyPred = 0, BackgroundOnlyPred = 0, ObjectOnlyProb = 0.9f }, stats, Settings)));
         Assert.Equal((FindingKinds.Hard, FindingRules.GivenLabelNotOutlying), Kind(FindingRules.Decide(typical with { ObjectOnlyPred = 1, BackgroundOnlyPred = 0 }, stats, Settings)));
         Assert.Equal((FindingKinds.Shortcut, FindingRules.InterventionContradictsMap), Kind(FindingRules.Decide(typical with { ObjectOnlyPred = 0, BackgroundOnlyPred = 1 }, stats, Settings)));
     }

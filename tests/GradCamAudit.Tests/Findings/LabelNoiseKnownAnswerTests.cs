@@ -6,10 +6,11 @@ using Xunit.Abstractions;
 namespace GradCamAudit.Tests.Findings;
 
 /// <summary>
-/// The label-noise known answer (50 of 500 clean labels flipped, 102 shortcut traps), audited with defaults: measured
-/// precision and recall of label_error, the separation from shortcuts, confident learning computed independently
-/// in Python over the same probabilities. The bounds sit a little below the figures the findings page states, so a
-/// change that loses real ground fails.
+/// The label-noise known answer (50 of 500 clean labels flipped, 102 shortcut traps), audited with defaults and a CNN
+/// that learned every shape as well as both planted shortcuts: measured precision and recall of label_error, the
+/// separation from shortcuts, confident learning computed independently in Python over the same probabilities. The
+/// bounds sit a little below the figures the findings page states (precision 1.00, recall 0.98), so a change that
+/// loses real ground fails.
 /// </summary>
 [Collection(TorchCollection.Name)]
 public sealed class LabelNoiseKnownAnswerTests(LabelNoiseRunFixture fixture, ITestOutputHelper output) : IClassFixture<LabelNoiseRunFixture>
@@ -22,9 +23,9 @@ public sealed class LabelNoiseKnownAnswerTests(LabelNoiseRunFixture fixture, ITe
         Assert.Equal(50, Run.Flips.Count);
         LabelNoiseRun.Score tool = Run.ScoreOf(Run.Of(FindingKinds.LabelError));
         output.WriteLine($"visible flips {Run.VisibleFlips.Count} of {Run.Flips.Count}; label_error: {tool}");
-        Assert.True(Run.VisibleFlips.Count >= 25, $"the model predicts back only {Run.VisibleFlips.Count} flips");
-        Assert.True(tool.Precision >= 0.75, tool.ToString());
-        Assert.True(tool.Recall >= 0.70, tool.ToString());
+        Assert.True(Run.VisibleFlips.Count >= 45, $"the model predicts back only {Run.VisibleFlips.Count} flips");
+        Assert.True(tool.Precision >= 0.9, tool.ToString());
+        Assert.True(tool.Recall >= 0.9, tool.ToString());
     }
 
     [Fact]
@@ -37,7 +38,12 @@ public sealed class LabelNoiseKnownAnswerTests(LabelNoiseRunFixture fixture, ITe
         output.WriteLine($"flips as shortcut {flipsAsShortcut} of {Run.Flips.Count}; traps as label_error {trapsAsLabelError} of {Run.Traps.Count}; traps as shortcut {Run.Traps.Count(shortcuts.Contains)}");
         Assert.True(flipsAsShortcut <= Run.Flips.Count / 10);
         Assert.True(trapsAsLabelError <= Run.Traps.Count / 50);
-        Assert.True(Run.Traps.Count(shortcuts.Contains) >= Run.Traps.Count * 9 / 10); // the traps are found as what they are
+        // The traps that fooled the model (predicted as their shortcut's class) are found as what they are; this model
+        // learned the shapes too, so some marker traps are simply recognised (ok), which is no shortcut.
+        var fooled = Run.Traps.Where(id => Run.Rows[id].PredName == (Run.Truth[id].Group == "trap" ? GradCamAudit.Demo.DemoDataset.ShortcutClass : GradCamAudit.Demo.DemoDataset.TextureClass)).ToList();
+        output.WriteLine($"traps predicted as their shortcut's class {fooled.Count}, of which shortcut {fooled.Count(shortcuts.Contains)}");
+        Assert.True(fooled.Count >= Run.Traps.Count / 2, $"only {fooled.Count} traps fooled the model");
+        Assert.True(fooled.Count(shortcuts.Contains) >= fooled.Count * 9 / 10);
     }
 
     [Fact]
@@ -169,6 +175,14 @@ public sealed class LabelNoiseKnownAnswerTests(LabelNoiseRunFixture fixture, ITe
 public sealed class LabelNoiseRunFixture
 {
     private readonly Lazy<LabelNoiseRun> run = new(() => new LabelNoiseRun());
+
+    public LabelNoiseRun Run => run.Value;
+}
+
+/// <summary>The same data audited with the committed demo CNN (configs/label-noise-demo-cnn.json).</summary>
+public sealed class LabelNoiseDemoCnnRunFixture
+{
+    private readonly Lazy<LabelNoiseRun> run = new(() => new LabelNoiseRun("label-noise-demo-cnn.json"));
 
     public LabelNoiseRun Run => run.Value;
 }

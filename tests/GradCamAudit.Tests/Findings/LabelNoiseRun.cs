@@ -11,19 +11,20 @@ namespace GradCamAudit.Tests.Findings;
 
 /// <summary>
 /// The label-noise known answer, audited once: <see cref="LabelNoiseDemo"/> written by the project's own code, the
-/// shipped configs/label-noise.json (defaults everywhere the demo allows), the committed demo CNN. Scores the
+/// shipped configs/label-noise.json (defaults everywhere the demo allows; the CNN trained with partial shortcuts) or
+/// configs/label-noise-demo-cnn.json (the committed demo CNN, which never learned squares). Scores the
 /// findings and confident learning (computed by confident_learning.py with Debian's numpy over the same
 /// probabilities) against the manifest's truth.
 /// </summary>
 public sealed class LabelNoiseRun
 {
-    public LabelNoiseRun()
+    public LabelNoiseRun(string config = "label-noise.json")
     {
         string dir = TestPaths.NewTempDir("label-noise");
         string data = Path.Combine(dir, "data");
         LabelNoiseDemo.Write(data);
         OutputDirectory = Path.Combine(dir, "out");
-        AuditOptions options = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "label-noise.json"), OutputDirectory,
+        AuditOptions options = ConfigLoader.Load(Path.Combine(TestPaths.Configs, config), OutputDirectory,
             ["dataset.manifest=" + Path.Combine(data, "manifest.csv"), "audit.device=cpu"]);
         Config = options;
         AuditRunner.RunAsync(options, new RunRequest(null, Overwrite: true), _ => { }).GetAwaiter().GetResult();
