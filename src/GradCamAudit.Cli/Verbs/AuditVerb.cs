@@ -37,7 +37,7 @@ public static partial class Commands
             {
                 throw new UsageException("--resume and --overwrite exclude each other: --resume continues the run in the folder, --overwrite replaces it");
             }
-            AuditOptions options = ConfigLoader.Load(pr.GetValue(config)!, pr.GetValue(output), pr.GetValue(set) ?? [], EnvironmentVariables());
+            AuditOptions options = AuditConfig.Load(pr.GetValue(config)!, pr.GetValue(output), pr.GetValue(set) ?? [], EnvironmentVariables());
             long? n = pr.GetValue(limit);
             if (n is <= 0)
             {

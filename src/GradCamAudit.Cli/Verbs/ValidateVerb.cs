@@ -18,7 +18,7 @@ public static partial class Commands
         };
         validate.SetAction((pr, ct) => Guard(pr, log =>
         {
-            AuditOptions options = ConfigLoader.Load(pr.GetValue(validateConfig)!, null, pr.GetValue(validateSet) ?? [], EnvironmentVariables());
+            AuditOptions options = AuditConfig.Load(pr.GetValue(validateConfig)!, null, pr.GetValue(validateSet) ?? [], EnvironmentVariables());
             var dataset = GradCamAudit.Data.Sources.SampleSources.Open(options.Dataset, options.Audit.MaxImagePixels);
             var decoder = new GradCamAudit.Data.ImageDecoder(options.Model.InputHeight, options.Model.InputWidth, options.Model.Preprocess, options.Audit.MaxImagePixels,
                 options.Dataset.SourceSettings.ExifOrientation, maxFileBytes: options.Audit.MaxFileBytes);

@@ -50,7 +50,7 @@ public static class EndToEndBenchmark
               "audit": { "batchSize": {{batch}} },
               "output": { "directory": "{{Json(Path.Combine(workDirectory, "run-" + model))}}" } }
             """));
-        AuditOptions options = ConfigLoader.Load(config);
+        AuditOptions options = AuditConfig.Load(config);
         CpuMeter.ResetPeakRss();
         var meter = CpuMeter.Start();
         long start = Stopwatch.GetTimestamp();

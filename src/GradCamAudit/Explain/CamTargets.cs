@@ -9,10 +9,7 @@ namespace GradCamAudit.Explain;
 /// </summary>
 public static class CamTargets
 {
-    public static bool IsValid(string target, IReadOnlyList<string> classes) =>
-        target is "pred" or "true"
-        || (target.StartsWith("top", StringComparison.Ordinal) && int.TryParse(target.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out int k) && k >= 1 && k <= Math.Max(1, classes.Count))
-        || (target.StartsWith("class:", StringComparison.Ordinal) && classes.Contains(target[6..], StringComparer.Ordinal));
+    public static bool IsValid(string target, IReadOnlyList<string> classes) => Options.TargetSpec.IsValid(target, classes);
 
     /// <summary>The explained target names in order: pred, true, then the others expanded (top3 → top1, top2, top3).</summary>
     public static IReadOnlyList<string> Expand(IEnumerable<string> targets)

@@ -37,7 +37,7 @@ public sealed class SampleSelector
     }
 
     /// <summary>True when <paramref name="spec"/> is a count ("25", 25) or a percentage ("10%") in (0, 100].</summary>
-    public static bool IsValid(string spec) => TryParse(spec, out _, out _);
+    public static bool IsValid(string spec) => Options.SampleSpec.TryParse(spec, out _, out _);
 
     /// <summary>The selector for <paramref name="spec"/>; <paramref name="ids"/> is enumerated only for a count.</summary>
     public static SampleSelector Create(string spec, int seed, Func<IEnumerable<string>> ids) => Create(spec, seed, () => ids().Select(id => Hash(seed, id)));
@@ -45,7 +45,7 @@ public sealed class SampleSelector
     /// <summary>The selector for <paramref name="spec"/> from the hashes (<see cref="Hash"/> with <paramref name="seed"/>) of the dataset's valid ids, enumerated only for a count.</summary>
     public static SampleSelector Create(string spec, int seed, Func<IEnumerable<ulong>> hashes)
     {
-        if (!TryParse(spec, out double? percent, out long? count))
+        if (!Options.SampleSpec.TryParse(spec, out double? percent, out long? count))
         {
             throw new ArgumentException($"'{spec}' is neither a count nor a percentage", nameof(spec));
         }
@@ -70,24 +70,4 @@ public sealed class SampleSelector
         return new SampleSelector(seed, heap.Count < n ? ulong.MaxValue : heap.Peek());
     }
 
-    private static bool TryParse(string spec, out double? percent, out long? count)
-    {
-        (percent, count) = (null, null);
-        spec = spec.Trim();
-        if (spec.EndsWith('%'))
-        {
-            if (double.TryParse(spec[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double p) && p > 0 && p <= 100)
-            {
-                percent = p;
-                return true;
-            }
-            return false;
-        }
-        if (long.TryParse(spec, NumberStyles.None, CultureInfo.InvariantCulture, out long c) && c > 0)
-        {
-            count = c;
-            return true;
-        }
-        return false;
-    }
 }

@@ -11,7 +11,7 @@ namespace GradCamAudit.Modeling;
 /// </summary>
 public sealed class TorchScriptModel : nn.Module<Tensor, Tensor>
 {
-    public const string ArchitectureName = "torchscript";
+    public const string ArchitectureName = ConfigVocabulary.TorchScript;
     public const string TargetPath = "trunk";
 
     private readonly Part trunk;

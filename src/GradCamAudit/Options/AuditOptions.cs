@@ -41,9 +41,6 @@ public sealed record ExplainOptions(IReadOnlyList<string> Methods, IReadOnlyList
 
     public string Primary => Methods[0];
 
-    /// <summary>The perturbation methods asked for (they run on <see cref="PerturbationSample"/> only).</summary>
-    public IReadOnlyList<string> PerturbationMethods => Methods.Where(Explain.CamMethods.IsPerturbation).ToArray();
-
     /// <summary>The selected metrics in catalogue order (the required ones included).</summary>
     public IReadOnlyList<string> MetricColumns => Scoring.Metrics.MetricCatalogue.Select(Metrics).Select(m => m.Info.Column).ToArray();
 }

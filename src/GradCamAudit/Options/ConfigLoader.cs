@@ -22,7 +22,7 @@ public static class ConfigLoader
     /// as JSON, else as a string); <paramref name="outputOverride"/> replaces output.directory. Paths given by an
     /// override resolve relative to the config file, as in it.
     /// </summary>
-    public static AuditOptions Load(string path, string? outputOverride = null, IReadOnlyList<string>? overrides = null,
+    public static AuditOptions Load(string path, ConfigVocabulary vocabulary, string? outputOverride = null, IReadOnlyList<string>? overrides = null,
         IEnumerable<KeyValuePair<string, string>>? environment = null, List<ConfigKey>? recorder = null)
     {
         string full = Path.GetFullPath(path);
@@ -87,9 +87,9 @@ public static class ConfigLoader
 
             var m = root.Section("model", required: true);
             string arch = m.String("architecture", "demo-cnn");
-            if (!Modeling.Architectures.Names.Contains(arch))
+            if (!vocabulary.Architectures.Contains(arch))
             {
-                errors.Add($"model.architecture: '{arch}' is not supported (supported: {string.Join(", ", Modeling.Architectures.Names)})");
+                errors.Add($"model.architecture: '{arch}' is not supported (supported: {string.Join(", ", vocabulary.Architectures)})");
             }
             string weights = m.Path("weights", baseDir, mustExist: true) ?? "";
             string weightsFormat = m.String("weightsFormat", "auto");
@@ -98,7 +98,7 @@ public static class ConfigLoader
                 errors.Add($"model.weightsFormat: '{weightsFormat}' is not one of {string.Join(", ", WeightFormats)}");
             }
             string? head = m.Path("head", baseDir, mustExist: true, required: false);
-            if (arch == Modeling.TorchScriptModel.ArchitectureName && head == null && !m.IsMissing)
+            if (arch == ConfigVocabulary.TorchScript && head == null && !m.IsMissing)
             {
                 errors.Add("model.head: a torchscript model needs the head file (activations -> logits) next to the trunk given in model.weights");
             }
@@ -168,9 +168,9 @@ public static class ConfigLoader
             IReadOnlyList<string> methods = ex.StringList("methods") ?? ExplainOptions.Default.Methods;
             IReadOnlyList<string> targets = ex.StringList("targets") ?? ExplainOptions.Default.Targets;
             IReadOnlyList<string> metrics = ex.StringList("metrics") ?? ExplainOptions.Default.Metrics;
-            foreach (string method in methods.Where(m => !Explain.CamMethods.Names.Contains(m)))
+            foreach (string method in methods.Where(m => !vocabulary.Methods.Contains(m)))
             {
-                errors.Add($"explain.methods: '{method}' is not one of {string.Join(", ", Explain.CamMethods.Names)}");
+                errors.Add($"explain.methods: '{method}' is not one of {string.Join(", ", vocabulary.Methods)}");
             }
             if (methods.Count == 0 || methods.Distinct(StringComparer.Ordinal).Count() != methods.Count)
             {
@@ -182,16 +182,16 @@ public static class ConfigLoader
             string? faithfulnessSample = ex.SampleSize("faithfulnessSample");
             int faithfulnessSteps = ex.Int("faithfulnessSteps", 32, 2, 4096);
             string? sanitySample = ex.SampleSize("sanitySample");
-            if (methods.Count > 0 && Explain.CamMethods.IsPerturbation(methods[0]))
+            if (methods.Count > 0 && vocabulary.IsPerturbation(methods[0]))
             {
                 errors.Add($"explain.methods: '{methods[0]}' cannot be primary: perturbation methods run on a sample of the run (explain.perturbationSample); put a gradient method first");
             }
-            if (methods.Any(Explain.CamMethods.IsPerturbation) && perturbationSample == null)
+            if (methods.Any(vocabulary.IsPerturbation) && perturbationSample == null)
             {
-                string[] named = methods.Where(Explain.CamMethods.IsPerturbation).ToArray();
+                string[] named = methods.Where(vocabulary.IsPerturbation).ToArray();
                 errors.Add($"explain.perturbationSample: {string.Join(", ", named)} {(named.Length == 1 ? "costs" : "cost")} one forward pass per target-layer channel for each image: say on how many samples (a count such as 200, or a share such as \"5%\")");
             }
-            foreach (string badTarget in targets.Where(t => !Explain.CamTargets.IsValid(t, classes)))
+            foreach (string badTarget in targets.Where(t => !TargetSpec.IsValid(t, classes)))
             {
                 errors.Add($"explain.targets: '{badTarget}' is not pred, true, top<k> (k >= 1) or class:<name> of a configured class");
             }

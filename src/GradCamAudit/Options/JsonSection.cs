@@ -96,7 +96,7 @@ internal sealed class JsonSection
             JsonValueKind.String => e.GetString(),
             _ => "",
         };
-        if (spec != null && !Explain.SampleSelector.IsValid(spec))
+        if (spec != null && !SampleSpec.IsValid(spec))
         {
             errors.Add($"{prefix}{key}: {e.GetRawText()} is neither a positive count nor a percentage in (0%, 100%] such as \"10%\"");
             return null;

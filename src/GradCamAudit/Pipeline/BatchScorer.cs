@@ -59,7 +59,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         targets = CamTargets.Expand(explain.Targets);
         IReadOnlyList<string> gradientMethods = explain.Methods.Where(m => !CamMethods.IsPerturbation(m)).ToArray();
         methods = gradientMethods.ToDictionary(n => n, CamMethods.Create, StringComparer.Ordinal);
-        perturbationMethods = explain.PerturbationMethods.Select(CamMethods.CreatePerturbation).ToArray();
+        perturbationMethods = explain.Methods.Where(CamMethods.IsPerturbation).Select(CamMethods.CreatePerturbation).ToArray();
         this.perturbationSelector = perturbationMethods.Count > 0 ? perturbationSelector : null;
         perturbationBatch = explain.PerturbationBatchSize;
         seed = explain.Seed;

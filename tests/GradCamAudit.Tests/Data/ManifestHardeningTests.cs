@@ -128,7 +128,7 @@ public sealed class ManifestHardeningTests
             }
             cnn.save(weights);
         }
-        AuditOptions options = ConfigLoader.Load(TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 6), weights: weights));
+        AuditOptions options = AuditConfig.Load(TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 6), weights: weights));
         RunManifest run = await AuditRunner.RunAsync(options, new RunRequest(null, false), _ => { });
         Assert.Equal(6, run.Counts.Errors);
         var errors = File.ReadLines(Path.Combine(options.Output.Directory, "errors.csv")).Skip(1).ToList();

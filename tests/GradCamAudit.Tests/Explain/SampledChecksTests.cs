@@ -75,8 +75,8 @@ public sealed class SampledChecksTests
         string dir = TestPaths.NewTempDir("checks");
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 24), audit: "\"batchSize\": 8, \"partRows\": 8");
         string[] methods = ["explain.methods=[\"gradcam\",\"eigencam\"]", "model.targetLayer=\"features.7\""];
-        AuditOptions plain = ConfigLoader.Load(config, Path.Combine(dir, "plain"), methods);
-        AuditOptions checkedRun = ConfigLoader.Load(config, Path.Combine(dir, "checked"), [.. methods, "explain.faithfulnessSample=6", "explain.sanitySample=\"50%\"", "explain.faithfulnessSteps=8"]);
+        AuditOptions plain = AuditConfig.Load(config, Path.Combine(dir, "plain"), methods);
+        AuditOptions checkedRun = AuditConfig.Load(config, Path.Combine(dir, "checked"), [.. methods, "explain.faithfulnessSample=6", "explain.sanitySample=\"50%\"", "explain.faithfulnessSteps=8"]);
         await AuditRunner.RunAsync(plain, new RunRequest(null, false), _ => { });
         await AuditRunner.RunAsync(checkedRun, new RunRequest(null, false), _ => { });
 

@@ -34,7 +34,7 @@ public sealed class DemoWithoutMasksTests(ITestOutputHelper output)
         var groups = lines.Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => c[4], StringComparer.Ordinal);
 
         string outDir = Path.Combine(dir, "out");
-        AuditOptions options = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "demo.json"), outDir, ["dataset.manifest=" + Path.Combine(dir, "manifest.csv")]);
+        AuditOptions options = AuditConfig.Load(Path.Combine(TestPaths.Configs, "demo.json"), outDir, ["dataset.manifest=" + Path.Combine(dir, "manifest.csv")]);
         await AuditRunner.RunAsync(options, new RunRequest(null, Overwrite: true), _ => { });
 
         var rows = ResultsReader.ReadRows(outDir).ToDictionary(r => r.SampleId, StringComparer.Ordinal);

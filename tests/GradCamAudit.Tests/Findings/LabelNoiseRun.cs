@@ -24,7 +24,7 @@ public sealed class LabelNoiseRun
         string data = Path.Combine(dir, "data");
         LabelNoiseDemo.Write(data);
         OutputDirectory = Path.Combine(dir, "out");
-        AuditOptions options = ConfigLoader.Load(Path.Combine(TestPaths.Configs, config), OutputDirectory,
+        AuditOptions options = AuditConfig.Load(Path.Combine(TestPaths.Configs, config), OutputDirectory,
             ["dataset.manifest=" + Path.Combine(data, "manifest.csv"), "audit.device=cpu"]);
         Config = options;
         AuditRunner.RunAsync(options, new RunRequest(null, Overwrite: true), _ => { }).GetAwaiter().GetResult();

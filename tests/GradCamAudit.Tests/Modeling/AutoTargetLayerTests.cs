@@ -1,6 +1,7 @@
 using GradCamAudit.Findings;
 using GradCamAudit.Modeling;
 using GradCamAudit.Options;
+using GradCamAudit.Pipeline;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -46,7 +47,7 @@ public sealed class AutoTargetLayerTests(ModelFixtures fixtures) : IClassFixture
           "model": { "architecture": "resnet18", "weights": "{{fixtures.File_("resnet18.pt")}}", "inputSize": [64, 64] },
           "output": { "directory": "out" } }
         """);
-        var run = await GradCamAudit.Pipeline.AuditRunner.RunAsync(ConfigLoader.Load(config), new GradCamAudit.Pipeline.RunRequest(8, false), _ => { });
+        var run = await GradCamAudit.Pipeline.AuditRunner.RunAsync(AuditConfig.Load(config), new GradCamAudit.Pipeline.RunRequest(8, false), _ => { });
         Assert.Equal("layer3", run.TargetLayer); // recorded in run.json
         Assert.Equal((4, 4), (run.CamHeight, run.CamWidth));
         var findings = FindingsRun.Read(Path.Combine(dir, "out"));

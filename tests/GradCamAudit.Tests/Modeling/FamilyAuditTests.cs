@@ -1,4 +1,4 @@
-using GradCamAudit.Options;
+using GradCamAudit.Pipeline;
 using GradCamAudit.Tests.Pipeline;
 using Xunit;
 
@@ -24,7 +24,7 @@ public sealed class FamilyAuditTests(FamilyFixtures fixtures) : IClassFixture<Fa
           "output": { "directory": "out" } }
         """);
         var logs = new List<string>();
-        var run = await GradCamAudit.Pipeline.AuditRunner.RunAsync(ConfigLoader.Load(config), new GradCamAudit.Pipeline.RunRequest(null, false), logs.Add);
+        var run = await GradCamAudit.Pipeline.AuditRunner.RunAsync(AuditConfig.Load(config), new GradCamAudit.Pipeline.RunRequest(null, false), logs.Add);
         Assert.Equal(target, run.TargetLayer);
         Assert.Equal((4, 4), (run.CamHeight, run.CamWidth));
         Assert.Equal(route, run.CamMethod);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using GradCamAudit.Explain;
 using GradCamAudit.Modeling;
 using GradCamAudit.Options;
+using GradCamAudit.Pipeline;
 using Xunit;
 using static TorchSharp.torch;
 
@@ -130,7 +131,7 @@ public sealed class ModelParityTests(ModelFixtures fixtures) : IClassFixture<Mod
           "output": { "directory": "out" } }
         """);
         var logs = new List<string>();
-        var run = await GradCamAudit.Pipeline.AuditRunner.RunAsync(ConfigLoader.Load(config), new GradCamAudit.Pipeline.RunRequest(8, false), logs.Add);
+        var run = await GradCamAudit.Pipeline.AuditRunner.RunAsync(AuditConfig.Load(config), new GradCamAudit.Pipeline.RunRequest(8, false), logs.Add);
         Assert.Equal(2, run.CamHeight);
         Assert.Contains(run.Warnings, w => w.Contains("2x2", StringComparison.Ordinal) && w.Contains("'layer3'", StringComparison.Ordinal));
         Assert.Contains(logs, l => l.StartsWith("warning:", StringComparison.Ordinal) && l.Contains("layer3", StringComparison.Ordinal));

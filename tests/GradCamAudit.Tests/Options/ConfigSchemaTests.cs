@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GradCamAudit.Options;
+using GradCamAudit.Pipeline;
 using Xunit;
 
 namespace GradCamAudit.Tests.Options;
@@ -33,7 +34,7 @@ public sealed class ConfigSchemaTests
     public void SchemaAndLoader_HaveTheSameKeysTypesDefaultsAndRanges()
     {
         var recorded = new List<ConfigKey>();
-        ConfigLoader.Load(Path.Combine(TestPaths.Configs, "demo.json"), recorder: recorded);
+        AuditConfig.Load(Path.Combine(TestPaths.Configs, "demo.json"), recorder: recorded);
         var schema = SchemaKeys();
         Assert.Equal(schema.Keys.Order(StringComparer.Ordinal), recorded.Select(k => k.Path).Order(StringComparer.Ordinal));
         foreach (ConfigKey key in recorded)
@@ -77,14 +78,14 @@ public sealed class ConfigSchemaTests
             ["GRADCAM_AUDIT__audit__device"] = "cpu",
             ["UNRELATED"] = "x",
         };
-        AuditOptions o = ConfigLoader.Load(demo, null, ["audit.batchSize=64", "name=nightly", "dataset.classes=[\"a\",\"b\",\"c\",\"d\"]", "report.galleryMax=5"], env);
+        AuditOptions o = AuditConfig.Load(demo, null, ["audit.batchSize=64", "name=nightly", "dataset.classes=[\"a\",\"b\",\"c\",\"d\"]", "report.galleryMax=5"], env);
         Assert.Equal(64, o.Audit.BatchSize);
         Assert.Equal("cpu", o.Audit.Device);
         Assert.Equal("nightly", o.Name);
         Assert.Equal(["a", "b", "c", "d"], o.Dataset.Classes);
         Assert.Equal(5, o.Report.GalleryMax);
 
-        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(demo, null, ["audit.batchSze=64", "audit.batchSize=0", "nokey"], env));
+        var ex = Assert.Throws<ConfigException>(() => AuditConfig.Load(demo, null, ["audit.batchSze=64", "audit.batchSize=0", "nokey"], env));
         Assert.Contains("audit.batchSze: unknown key", ex.Message, StringComparison.Ordinal);
         Assert.Contains("audit.batchSize: 0 is out of range", ex.Message, StringComparison.Ordinal);
         Assert.Contains("--set nokey", ex.Message, StringComparison.Ordinal);

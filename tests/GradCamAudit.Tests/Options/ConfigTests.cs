@@ -31,7 +31,7 @@ public sealed class ConfigTests
           "extra": true,
         }
         """);
-        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(path));
+        var ex = Assert.Throws<ConfigException>(() => AuditConfig.Load(path));
         string[] expected =
         [
             "dataset.manifest: file not found", "dataset.colour: unknown key", "model.weights: file not found",
@@ -48,7 +48,7 @@ public sealed class ConfigTests
     [Fact]
     public void Load_ResolvesPathsRelativeToTheConfigFile()
     {
-        AuditOptions o = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "demo.json"));
+        AuditOptions o = AuditConfig.Load(Path.Combine(TestPaths.Configs, "demo.json"));
         Assert.Equal(Path.Combine(TestPaths.Configs, "demo", "manifest.csv"), o.Dataset.Manifest);
         Assert.Equal(Path.GetFullPath(Path.Combine(TestPaths.RepoRoot, "reports", "demo")), o.Output.Directory);
         Assert.Equal(4, o.Dataset.Classes.Count);
@@ -61,7 +61,7 @@ public sealed class ConfigTests
         { "dataset": { "manifest": "{{DemoManifest}}", "classes": ["circle", "square", "triangle", "cross"] },
           "model": { "weights": "{{DemoWeights}}", "inputSize": [64, 64], "targetLayer": "features.99" }, "output": { "directory": "out" } }
         """);
-        var ex = await Assert.ThrowsAsync<ConfigException>(() => AuditRunner.RunAsync(ConfigLoader.Load(path), new RunRequest(null, false), _ => { }));
+        var ex = await Assert.ThrowsAsync<ConfigException>(() => AuditRunner.RunAsync(AuditConfig.Load(path), new RunRequest(null, false), _ => { }));
         Assert.Contains("features.99", ex.Message, StringComparison.Ordinal);
         Assert.Contains("features.9", ex.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(path)!, "out", "results")));
@@ -75,7 +75,7 @@ public sealed class ConfigTests
         { "dataset": { "manifest": "{{DemoManifest}}", "classes": ["circle", "square", "triangle", "cross", "star"] },
           "model": { "weights": "{{DemoWeights}}", "inputSize": [64, 64] }, "output": { "directory": "out" } }
         """);
-        var ex = await Assert.ThrowsAsync<ConfigException>(() => AuditRunner.RunAsync(ConfigLoader.Load(path), new RunRequest(null, false), _ => { }));
+        var ex = await Assert.ThrowsAsync<ConfigException>(() => AuditRunner.RunAsync(AuditConfig.Load(path), new RunRequest(null, false), _ => { }));
         Assert.Contains("numClasses=5", ex.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(path)!, "out", "errors.csv")));
     }
@@ -98,14 +98,14 @@ public sealed class ConfigTests
     [InlineData("dataset-voc.json")]
     public void ExampleConfigs_AreValid_ExceptForTheUsersOwnFiles(string name)
     {
-        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Path.Combine(TestPaths.Configs, "examples", name)));
+        var ex = Assert.Throws<ConfigException>(() => AuditConfig.Load(Path.Combine(TestPaths.Configs, "examples", name)));
         Assert.All(ex.Errors, e => Assert.Contains("file not found", e, StringComparison.Ordinal));
     }
 
     [Fact]
     public void ExampleConfig_TorchSharpDemo_Loads()
     {
-        AuditOptions o = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "examples", "torchsharp-demo.json"));
+        AuditOptions o = AuditConfig.Load(Path.Combine(TestPaths.Configs, "examples", "torchsharp-demo.json"));
         Assert.Equal("torchsharp", o.Model.WeightsFormat);
     }
 
@@ -120,7 +120,7 @@ public sealed class ConfigTests
           "model": { "weights": {{System.Text.Json.JsonSerializer.Serialize(TestDatasets.DemoWeights)}} }
         }
         """);
-        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(config));
+        var ex = Assert.Throws<ConfigException>(() => AuditConfig.Load(config));
         foreach (string expected in new[] { "dataset.annotations: required", "dataset.images: required", "dataset.crowd: 'maybe'", "dataset.sampling: 'all'", "dataset.unannotated: 'warn'", "dataset.maskExtension: 'png'", "dataset.root: not used by format 'coco'" })
         {
             Assert.Contains(ex.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));

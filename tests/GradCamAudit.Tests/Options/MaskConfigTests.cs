@@ -1,4 +1,5 @@
 using GradCamAudit.Options;
+using GradCamAudit.Pipeline;
 using Xunit;
 
 namespace GradCamAudit.Tests.Options;
@@ -27,14 +28,14 @@ public sealed class MaskConfigTests
     {
         string dir = TestPaths.NewTempDir("mask-cfg");
         Directory.CreateDirectory(Path.Combine(dir, "voc", "ImageSets", "Main"));
-        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Write(dir, "\"format\": \"voc\", \"root\": \"voc\", \"vocRegions\": \"polygons\", \"vocDifficult\": \"maybe\"")));
+        var ex = Assert.Throws<ConfigException>(() => AuditConfig.Load(Write(dir, "\"format\": \"voc\", \"root\": \"voc\", \"vocRegions\": \"polygons\", \"vocDifficult\": \"maybe\"")));
         Assert.Contains(ex.Errors, e => e.StartsWith("dataset.vocRegions: 'polygons' is not one of segmentation, boxes", StringComparison.Ordinal));
         Assert.Contains(ex.Errors, e => e.StartsWith("dataset.vocDifficult: 'maybe' is not one of void, object, ignore", StringComparison.Ordinal));
         Assert.Contains(ex.Errors, e => e.StartsWith("audit.batchSize", StringComparison.Ordinal));
 
-        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Write(dir, "\"format\": \"voc\", \"root\": \"voc\", \"vocRegions\": \"boxes\"")));
+        ex = Assert.Throws<ConfigException>(() => AuditConfig.Load(Write(dir, "\"format\": \"voc\", \"root\": \"voc\", \"vocRegions\": \"boxes\"")));
         Assert.Contains(ex.Errors, e => e.Contains("ImageSets/Main/val.txt' not found", StringComparison.Ordinal));
-        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(Write(dir, "\"manifest\": \"m.csv\", \"vocRegions\": \"boxes\"")));
+        ex = Assert.Throws<ConfigException>(() => AuditConfig.Load(Write(dir, "\"manifest\": \"m.csv\", \"vocRegions\": \"boxes\"")));
         Assert.Contains(ex.Errors, e => e.StartsWith("dataset.vocRegions: only used by format 'voc'", StringComparison.Ordinal));
     }
 
@@ -45,7 +46,7 @@ public sealed class MaskConfigTests
         Directory.CreateDirectory(Path.Combine(dir, "images", "circle"));
         string path = Write(dir, "\"format\": \"imagefolder\", \"images\": \"images\"");
         File.WriteAllText(Path.Combine(dir, "c.json"), File.ReadAllText(path).Replace("\"batchSize\": 0", "\"batchSize\": 4", StringComparison.Ordinal));
-        AuditOptions options = ConfigLoader.Load(path);
+        AuditOptions options = AuditConfig.Load(path);
         Assert.Null(options.Dataset.SourceSettings.Masks);
     }
 }

@@ -62,7 +62,7 @@ public sealed class BadInputTests
     public async Task BadRows_LandInErrorsWithReasons_GoodRowsAllInResults_NothingLost()
     {
         (string config, string output) = BuildBadDataset();
-        AuditOptions options = ConfigLoader.Load(config);
+        AuditOptions options = AuditConfig.Load(config);
         var run = await AuditRunner.RunAsync(options, new RunRequest(null, false), _ => { });
 
         var errors = File.ReadLines(Path.Combine(output, "errors.csv")).Skip(1).Select(l => l.Split(',')).ToDictionary(f => f[1], f => f[3]);
@@ -120,7 +120,7 @@ public sealed class BadInputTests
     public async Task Limit_AuditsTheFirstNRowsOnly()
     {
         (string config, string output) = BuildBadDataset();
-        var run = await AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(4, false), _ => { });
+        var run = await AuditRunner.RunAsync(AuditConfig.Load(config), new RunRequest(4, false), _ => { });
         Assert.Equal(4, run.Counts.ManifestRows);
         Assert.Equal(4, run.Counts.Audited);
         Assert.Equal(4L, Convert.ToInt64(Duck.Query($"SELECT max(row) AS m FROM {Duck.Results(output)}")[0]["m"]));
@@ -132,8 +132,8 @@ public sealed class BadInputTests
         (string config, string output) = BuildBadDataset();
         Directory.CreateDirectory(output);
         File.WriteAllText(Path.Combine(output, "keep.txt"), "user file");
-        await Assert.ThrowsAsync<UsageException>(() => AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(2, false), _ => { }));
-        var run = await AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(2, true), _ => { });
+        await Assert.ThrowsAsync<UsageException>(() => AuditRunner.RunAsync(AuditConfig.Load(config), new RunRequest(2, false), _ => { }));
+        var run = await AuditRunner.RunAsync(AuditConfig.Load(config), new RunRequest(2, true), _ => { });
         Assert.Equal(2, run.Counts.Audited);
         Assert.True(File.Exists(Path.Combine(output, "keep.txt")), "overwrite removes only the run's own artefacts");
     }

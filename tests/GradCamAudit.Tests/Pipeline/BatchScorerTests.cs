@@ -14,7 +14,7 @@ public sealed class BatchScorerTests
 {
     private static (LoadedModel Model, BatchScorer Scorer) Build()
     {
-        AuditOptions o = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "demo.json"));
+        AuditOptions o = AuditConfig.Load(Path.Combine(TestPaths.Configs, "demo.json"));
         LoadedModel model = LoadedModel.Load(o.Model, CPU);
         return (model, new BatchScorer(model, o.Model, o.Audit, o.Dataset.Classes));
     }

@@ -24,7 +24,7 @@ public sealed class DatasetFormatsTests
 
     private static Dictionary<string, Dictionary<string, object?>> Audit(string config)
     {
-        AuditOptions options = ConfigLoader.Load(config);
+        AuditOptions options = AuditConfig.Load(config);
         AuditRunner.RunAsync(options, new RunRequest(null, Overwrite: true), _ => { }).GetAwaiter().GetResult();
         Assert.False(File.Exists(Path.Combine(options.Output.Directory, "errors.csv")) && File.ReadLines(Path.Combine(options.Output.Directory, "errors.csv")).Skip(1).Any(),
             $"{config}: errors: {(File.Exists(Path.Combine(options.Output.Directory, "errors.csv")) ? File.ReadAllText(Path.Combine(options.Output.Directory, "errors.csv")) : "")}");
@@ -96,7 +96,7 @@ public sealed class DatasetFormatsTests
             $"\"format\": \"voc\", \"root\": {J(f.VocRoot)}, \"vocClasses\": [{string.Join(", ", FormatFixtures.VocClasses.Select(J))}]",
         })
         {
-            AuditOptions options = ConfigLoader.Load(FormatFixtures.Config(dir, "locate", dataset, Path.Combine(dir, "out")));
+            AuditOptions options = AuditConfig.Load(FormatFixtures.Config(dir, "locate", dataset, Path.Combine(dir, "out")));
             GradCamAudit.Data.Sources.ISampleSource source = GradCamAudit.Data.Sources.SampleSources.Open(options.Dataset);
             var decoder = new GradCamAudit.Data.ImageDecoder(64, 64);
             int checkedRows = 0;

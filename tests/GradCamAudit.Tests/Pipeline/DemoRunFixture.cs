@@ -10,7 +10,7 @@ public sealed class DemoRunFixture
     public DemoRunFixture()
     {
         OutputDirectory = TestPaths.NewTempDir("demo");
-        Options = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "demo.json"), OutputDirectory);
+        Options = AuditConfig.Load(Path.Combine(TestPaths.Configs, "demo.json"), OutputDirectory);
         Run = AuditRunner.RunAsync(Options, new RunRequest(null, Overwrite: true), _ => { }).GetAwaiter().GetResult();
         ReportPath = Path.Combine(OutputDirectory, "report.html"); // the report the audit itself wrote as its last step
     }

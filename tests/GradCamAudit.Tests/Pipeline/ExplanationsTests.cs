@@ -14,7 +14,7 @@ public sealed class ExplanationsTests
     {
         string dir = TestPaths.NewTempDir("explain");
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 20), audit: "\"batchSize\": 8, \"partRows\": 8");
-        AuditOptions options = ConfigLoader.Load(config, null,
+        AuditOptions options = AuditConfig.Load(config, null,
         [
             "explain.methods=[\"gradcam\",\"gradcam++\",\"layercam\",\"eigencam\",\"cam\"]",
             "explain.targets=[\"pred\",\"true\",\"top2\"]",
@@ -83,7 +83,7 @@ public sealed class ExplanationsTests
         string dir = TestPaths.NewTempDir("perturb");
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 30), audit: "\"batchSize\": 8, \"partRows\": 8");
         string[] sets = ["explain.methods=[\"gradcam\",\"scorecam\",\"ablationcam\"]", "explain.perturbationSample=5", "explain.seed=3", "explain.perturbationBatchSize=16"];
-        AuditOptions options = ConfigLoader.Load(config, null, sets);
+        AuditOptions options = AuditConfig.Load(config, null, sets);
         await AuditRunner.RunAsync(options, new RunRequest(null, false), _ => { });
         string explanations = $"read_parquet('{Path.Combine(options.Output.Directory, "explanations", "*.parquet")}')";
         var sampled = Duck.Query($"SELECT DISTINCT sample_id FROM {explanations} WHERE method = 'scorecam' ORDER BY sample_id").Select(r => (string)r["sample_id"]!).ToList();
@@ -96,7 +96,7 @@ public sealed class ExplanationsTests
 
         // Shard 1 of 2 chooses the same samples among its rows.
         string shardOut = Path.Combine(dir, "shard");
-        AuditOptions shard = ConfigLoader.Load(config, shardOut, sets);
+        AuditOptions shard = AuditConfig.Load(config, shardOut, sets);
         RunManifest shardRun = await AuditRunner.RunAsync(shard, new RunRequest(null, false, Shard: new ShardSpec(1, 2)), _ => { });
         shardOut = Path.Combine(shardOut, shardRun.Shard!.FolderName);
         var shardIds = Duck.Query($"SELECT sample_id FROM {Duck.Results(shardOut)}").Select(r => (string)r["sample_id"]!).ToHashSet();
@@ -109,10 +109,10 @@ public sealed class ExplanationsTests
     {
         string dir = TestPaths.NewTempDir("perturb-config");
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 4));
-        var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(config, null, ["explain.methods=[\"scorecam\",\"gradcam\",\"ablationcam\"]"]));
+        var ex = Assert.Throws<ConfigException>(() => AuditConfig.Load(config, null, ["explain.methods=[\"scorecam\",\"gradcam\",\"ablationcam\"]"]));
         Assert.Contains(ex.Errors, e => e.Contains("'scorecam' cannot be primary", StringComparison.Ordinal));
         Assert.Contains(ex.Errors, e => e.StartsWith("explain.perturbationSample: scorecam, ablationcam cost one forward pass", StringComparison.Ordinal));
-        ex = Assert.Throws<ConfigException>(() => ConfigLoader.Load(config, null, ["explain.perturbationSample=\"150%\""]));
+        ex = Assert.Throws<ConfigException>(() => AuditConfig.Load(config, null, ["explain.perturbationSample=\"150%\""]));
         Assert.Contains(ex.Errors, e => e.Contains("neither a positive count nor a percentage", StringComparison.Ordinal));
     }
 }

@@ -204,7 +204,7 @@ public sealed class OptionalMasksTests
         BoxFixtureSet set = BoxFixtures.Write(dir, 8);
         foreach (string config in new[] { TestDatasets.Config(Dir(dir, "csv"), set.BoxManifest), BoxFixtures.VocConfig(Dir(dir, "voc"), set.VocRoot, "out") })
         {
-            var options = GradCamAudit.Options.ConfigLoader.Load(config);
+            var options = GradCamAudit.Pipeline.AuditConfig.Load(config);
             var source = GradCamAudit.Data.Sources.SampleSources.Open(options.Dataset);
             var decoder = new GradCamAudit.Data.ImageDecoder(64, 64);
             int n = 0;

@@ -22,7 +22,7 @@ public sealed class StageFailureTests
     {
         string dir = TestPaths.NewTempDir("fault");
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 250), audit: "\"batchSize\": 4, \"prefetchBatches\": 1, \"partRows\": 8, \"decodeWorkers\": 1");
-        AuditOptions options = ConfigLoader.Load(config);
+        AuditOptions options = AuditConfig.Load(config);
         return (options, options.Output.Directory);
     }
 
@@ -203,10 +203,10 @@ public sealed class BatchRecoveryTests
     {
         string dir = TestPaths.NewTempDir("oom");
         string manifest = TestDatasets.DemoSubset(dir, 40);
-        AuditOptions reference = ConfigLoader.Load(TestDatasets.Config(dir, manifest, audit: "\"batchSize\": 8", output: "ref"));
+        AuditOptions reference = AuditConfig.Load(TestDatasets.Config(dir, manifest, audit: "\"batchSize\": 8", output: "ref"));
         await AuditRunner.RunAsync(reference, new RunRequest(null, false), _ => { });
 
-        AuditOptions options = ConfigLoader.Load(TestDatasets.Config(dir, manifest, audit: "\"batchSize\": 8", output: "oom"));
+        AuditOptions options = AuditConfig.Load(TestDatasets.Config(dir, manifest, audit: "\"batchSize\": 8", output: "oom"));
         var logs = new List<string>();
         var hooks = new PipelineHooks(Scorer: inner => new AllocatorLimit(inner, maxSamples: 2));
         RunManifest run = await AuditRunner.RunAsync(options, new RunRequest(null, false), logs.Add, default, hooks);
@@ -230,7 +230,7 @@ public sealed class BatchRecoveryTests
     public async Task StalledBatch_TripsTheWatchdog_AndTheRunFailsCleanly()
     {
         string dir = TestPaths.NewTempDir("stall");
-        AuditOptions options = ConfigLoader.Load(TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 24), audit: "\"batchSize\": 4, \"partRows\": 4, \"batchTimeoutSeconds\": 1"));
+        AuditOptions options = AuditConfig.Load(TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 24), audit: "\"batchSize\": 4, \"partRows\": 4, \"batchTimeoutSeconds\": 1"));
         using var gate = new ManualResetEventSlim(false);
         var hooks = new PipelineHooks(Scorer: inner => new StallingScorer(inner, gate, stallAt: 3));
         long start = Stopwatch.GetTimestamp();
@@ -255,7 +255,7 @@ public sealed class BatchRecoveryTests
         // A fresh OS thread per batch kept a glibc arena and LibTorch's thread state per batch: 2.3 to 3.8 GB and half
         // the throughput on the resnet18 end-to-end run.
         string dir = TestPaths.NewTempDir("thread");
-        AuditOptions options = ConfigLoader.Load(TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 24), audit: "\"batchSize\": 4, \"partRows\": 4"));
+        AuditOptions options = AuditConfig.Load(TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 24), audit: "\"batchSize\": 4, \"partRows\": 4"));
         var threads = new System.Collections.Concurrent.ConcurrentBag<(int Id, bool Pool)>();
         var hooks = new PipelineHooks(Scorer: inner => new ThreadRecorder(inner, threads));
         RunManifest run = await AuditRunner.RunAsync(options, new RunRequest(null, false), _ => { }, default, hooks);

@@ -1,4 +1,5 @@
 using GradCamAudit.Options;
+using GradCamAudit.Pipeline;
 using GradCamAudit.Results;
 using GradCamAudit.Tests.Pipeline;
 
@@ -17,7 +18,7 @@ public static class CraftedRun
     public static string Write(string dir, int rows, int errors, int flagShift = 0, GatesOptions? gates = null, IReadOnlyList<string>? classes = null, double liftScale = 1)
     {
         Directory.CreateDirectory(Path.Combine(dir, "results"));
-        AuditOptions demo = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "demo.json"), dir);
+        AuditOptions demo = AuditConfig.Load(Path.Combine(TestPaths.Configs, "demo.json"), dir);
         classes ??= demo.Dataset.Classes;
         AuditOptions options = demo with
         {

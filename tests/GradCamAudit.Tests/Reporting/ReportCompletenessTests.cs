@@ -28,7 +28,7 @@ public sealed class ReportCompletenessTests
             cnn.save(weights);
         }
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 60), classes, weights, report: $"\"confusionMaxClasses\": {confusionMaxClasses}");
-        RunManifest run = await AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(null, false), _ => { });
+        RunManifest run = await AuditRunner.RunAsync(AuditConfig.Load(config), new RunRequest(null, false), _ => { });
 
         string html = File.ReadAllText(Path.Combine(dir, "out", "report.html"));
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public sealed class ReportCompletenessTests
     {
         string dir = TestPaths.NewTempDir("wide");
         string manifest = TestDatasets.DemoSubset(dir, 250, extraColumns: 30);
-        RunManifest run = await AuditRunner.RunAsync(ConfigLoader.Load(TestDatasets.Config(dir, manifest)), new RunRequest(null, false), _ => { });
+        RunManifest run = await AuditRunner.RunAsync(AuditConfig.Load(TestDatasets.Config(dir, manifest)), new RunRequest(null, false), _ => { });
 
         string html = File.ReadAllText(Path.Combine(dir, "out", "report.html"));
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
@@ -71,7 +71,7 @@ public sealed class ReportCompletenessTests
         // A gallery cap high enough for every flagged card: the page passes the 1,048,576 characters Scriban cuts at by default.
         string dir = TestPaths.NewTempDir("bigpage");
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 340), report: "\"galleryMax\": 1000");
-        RunManifest run = await AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(null, false), _ => { });
+        RunManifest run = await AuditRunner.RunAsync(AuditConfig.Load(config), new RunRequest(null, false), _ => { });
         string html = File.ReadAllText(Path.Combine(dir, "out", "report.html"));
         Assert.True(html.Length > 1_048_576, $"the page should pass 1 MiB, is {html.Length:N0} characters");
         Assert.EndsWith("</html>", html.TrimEnd(), StringComparison.Ordinal);
@@ -86,7 +86,7 @@ public sealed class ReportCompletenessTests
     {
         string dir = TestPaths.NewTempDir("mapsonly");
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 250), report: "\"images\": \"maps-only\"");
-        await AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(null, false), _ => { });
+        await AuditRunner.RunAsync(AuditConfig.Load(config), new RunRequest(null, false), _ => { });
         string html = File.ReadAllText(Path.Combine(dir, "out", "report.html"));
         int cards = Occurrences(html, "<div class=\"card\"");
         Assert.True(cards > 0);
@@ -105,7 +105,7 @@ public sealed class ReportCompletenessTests
         File.WriteAllText(Path.Combine(templates, ReportBuilder.TemplateName), "<html>\n{{ headline.samples }}\n{{ no_such_variable }}\n</html>");
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 4), weights: Path.Combine(dir, "not-yet-checked.bin"));
         File.WriteAllBytes(Path.Combine(dir, "not-yet-checked.bin"), [1, 2, 3]);
-        var ex = await Assert.ThrowsAsync<ConfigException>(() => AuditRunner.RunAsync(ConfigLoader.Load(config), new RunRequest(null, false, TemplateDirectory: templates), _ => { }));
+        var ex = await Assert.ThrowsAsync<ConfigException>(() => AuditRunner.RunAsync(AuditConfig.Load(config), new RunRequest(null, false, TemplateDirectory: templates), _ => { }));
         Assert.Contains(Path.Combine(templates, ReportBuilder.TemplateName), ex.Message, StringComparison.Ordinal);
         Assert.Contains("(3,", ex.Message, StringComparison.Ordinal); // line 3 of the template
         Assert.DoesNotContain("weights", ex.Message, StringComparison.OrdinalIgnoreCase); // failed before the (broken) weights were read

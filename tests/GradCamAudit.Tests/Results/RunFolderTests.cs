@@ -61,7 +61,7 @@ public sealed class RunFolderTests
         string dir = TestPaths.NewTempDir("name");
         string config = TestDatasets.Config(dir, TestDatasets.DemoSubset(dir, 2));
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"name\": \"test\"", "\"name\": " + System.Text.Json.JsonSerializer.Serialize(name), StringComparison.Ordinal));
-        var ex = Assert.Throws<GradCamAudit.Options.ConfigException>(() => GradCamAudit.Options.ConfigLoader.Load(config));
+        var ex = Assert.Throws<GradCamAudit.Options.ConfigException>(() => GradCamAudit.Pipeline.AuditConfig.Load(config));
         Assert.Contains(ex.Errors, e => e.StartsWith("name:", StringComparison.Ordinal));
     }
 
