@@ -125,7 +125,8 @@ public sealed class GradCamExplainer : IDisposable
     }
 
     /// <summary>
-    /// The logits (n,C) when the target layer's output is replaced by <paramref name="activations"/> (n,K,h,w): the
+    /// The logits (n,C) when the target layer's output is replaced by <paramref name="activations"/> (n,K,h,w, in the
+    /// model's <see cref="TrunkView"/>: written back into tokens or channels-last, prefix tokens kept): the
     /// layers after the target run on them. The layers before the target run once, on <paramref name="sample"/>
     /// (1,3,H,W) alone: the hook hands the n copies on, and whatever after the target still reads an earlier output
     /// (a residual inside the target's block) broadcasts its batch of 1 against the n copies, the same values for every
@@ -159,7 +160,7 @@ public sealed class GradCamExplainer : IDisposable
 
     private Tensor CallWithTarget(Tensor input, Tensor activations)
     {
-        var hook = model.Target.register_forward_hook((_, _, _) => activations);
+        var hook = model.Target.register_forward_hook((_, _, output) => model.View.IsIdentity ? activations : model.View.FromGrid(activations, output));
         try
         {
             using (inference_mode())
@@ -225,11 +226,11 @@ public sealed class GradCamExplainer : IDisposable
                 Tensor classes = Classes(targets[i], logits, predicted, trueLabels, classNames);
                 Tensor score = logits.gather(1, classes.unsqueeze(1)).sum();
                 Tensor gradient = autograd.grad([score], [activations], retain_graph: i < targets.Count - 1)[0];
-                result[targets[i]] = new TargetGradients(classes, gradient);
+                result[targets[i]] = new TargetGradients(classes, model.View.ToGrid(gradient));
             }
             using (no_grad())
             {
-                return new EngineOutput(logits.detach(), predicted, activations.detach(), result, model.HeadWeight);
+                return new EngineOutput(logits.detach(), predicted, model.View.ToGrid(activations.detach()), result, model.HeadWeight);
             }
         }
     }

@@ -10,8 +10,9 @@ namespace GradCamAudit.Modeling;
 /// </summary>
 public sealed class LoadedModel : IDisposable
 {
-    private LoadedModel(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device, Tensor? headWeight, string? finerTarget)
+    private LoadedModel(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device, Tensor? headWeight, string? finerTarget, TrunkView view)
     {
+        View = view;
         Network = network;
         Target = target;
         TargetPath = targetPath;
@@ -21,6 +22,9 @@ public sealed class LoadedModel : IDisposable
     }
 
     public nn.Module<Tensor, Tensor> Network { get; }
+
+    /// <summary>How the target's output becomes the (B,C,h,w) view the CAM methods read (identity for every built architecture).</summary>
+    public TrunkView View { get; }
 
     public nn.Module<Tensor, Tensor> Target { get; }
 
@@ -47,7 +51,17 @@ public sealed class LoadedModel : IDisposable
             {
                 throw new ConfigException($"model.targetLayer: a torchscript model's target is the trunk's output ('{TorchScriptModel.TargetPath}'); export the trunk up to the layer you want");
             }
-            return FromModule(script, script.Trunk, TorchScriptModel.TargetPath, device);
+            TrunkView view;
+            try
+            {
+                view = ProbeView(script.Trunk, options);
+            }
+            catch
+            {
+                script.Dispose();
+                throw;
+            }
+            return FromModule(script, script.Trunk, TorchScriptModel.TargetPath, device, view: view);
         }
         ArchitectureSpec spec = Architectures.Get(options.Architecture);
         nn.Module<Tensor, Tensor> network = spec.Build(options.NumClasses);
@@ -67,6 +81,21 @@ public sealed class LoadedModel : IDisposable
         }
         nn.Module<Tensor, Tensor> target = ResolveTarget(network, targetPath);
         return FromModule(network, target, targetPath, device, HeadWeightFor(spec, network, targetPath), FinerTargetFor(spec.Name, targetPath));
+    }
+
+    /// <summary>
+    /// Runs the trunk once on a zero input of the configured size (before any sample is read) and resolves the view of
+    /// its output for <c>model.layout</c>: a wrong layout, prefix count or grid is a config error here, not a failed batch.
+    /// </summary>
+    private static TrunkView ProbeView(nn.Module<Tensor, Tensor> trunk, ModelOptions options)
+    {
+        using var scope = NewDisposeScope();
+        long[] shape;
+        using (inference_mode())
+        {
+            shape = trunk.call(zeros(1, 3, options.InputHeight, options.InputWidth)).shape;
+        }
+        return TrunkView.Resolve(options.OutputLayout, shape, options.InputHeight, options.InputWidth);
     }
 
     /// <summary>The linear weight of the architecture's GAP+linear head when it reads <paramref name="targetPath"/> directly; else null.</summary>
@@ -122,7 +151,8 @@ public sealed class LoadedModel : IDisposable
     }
 
     /// <summary>Wraps a built network: moves it to the device, sets eval mode and freezes every parameter.</summary>
-    public static LoadedModel FromModule(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device, Tensor? headWeight = null, string? finerTarget = null)
+    public static LoadedModel FromModule(nn.Module<Tensor, Tensor> network, nn.Module<Tensor, Tensor> target, string targetPath, Device device, Tensor? headWeight = null, string? finerTarget = null,
+        TrunkView? view = null)
     {
         network.to(device);
         network.eval();
@@ -135,7 +165,7 @@ public sealed class LoadedModel : IDisposable
         {
             headWeight!.Dispose();
         }
-        return new LoadedModel(network, target, targetPath, device, head, finerTarget);
+        return new LoadedModel(network, target, targetPath, device, head, finerTarget, view ?? TrunkView.Identity);
     }
 
     /// <summary>Finds a module by its PyTorch-style path; a wrong path lists the available paths near it.</summary>

@@ -55,7 +55,7 @@ public sealed record DatasetOptions(string Manifest, IReadOnlyList<string> Class
     public DatasetSource SourceSettings => Source ?? DatasetSource.Csv;
 }
 
-/// <summary>Model section: architecture, weights, input geometry and preprocessing.</summary>
+/// <summary>Model section: architecture, weights, input geometry, preprocessing and (TorchScript) the trunk output's layout.</summary>
 public sealed record ModelOptions(
     string Architecture,
     string Weights,
@@ -67,7 +67,12 @@ public sealed record ModelOptions(
     string TargetLayer,
     IReadOnlyList<float> Mean,
     IReadOnlyList<float> Std,
-    PreprocessOptions Preprocess);
+    PreprocessOptions Preprocess,
+    TrunkOutput? Output = null)
+{
+    /// <summary>The trunk output's layout (nchw for a run.json written before the key existed).</summary>
+    public TrunkOutput OutputLayout => Output ?? TrunkOutput.Nchw;
+}
 
 /// <summary>
 /// Geometry and value mapping from a decoded image to the model input. <c>direct</c> resizes straight to the input

@@ -124,6 +124,7 @@ public static class ConfigLoader
             {
                 errors.Add("model.std: expected 3 positive values (R, G, B)");
             }
+            TrunkOutput trunkOutput = TrunkOutputBinder.Bind(m, arch, errors);
             var pre = m.Section("preprocess", required: false);
             string resize = pre.String("resize", "direct");
             int shorter = pre.Int("resizeShorter", 0, 0, 8192);
@@ -266,7 +267,7 @@ public static class ConfigLoader
                 full, name,
                 new DatasetOptions(manifest, classes, source),
                 new ModelOptions(arch, weights, weightsFormat, head, numClasses, size[0], size[1], target, mean, std,
-                    new PreprocessOptions(resize, shorter, interpolation, (float)valueScale, antialias)),
+                    new PreprocessOptions(resize, shorter, interpolation, (float)valueScale, antialias), trunkOutput),
                 new AuditSettings(batch, device, workers == 0 ? Math.Max(1, Environment.ProcessorCount) : workers, prefetch, lift, tol, q, partRows,
                     threads == 0 ? Math.Max(1, Environment.ProcessorCount) : threads, (long)maxPixels, batchTimeout, labelConfidence, labelLift,
                     (long)maxFileBytes, (long)decodeMemory),
