@@ -1,4 +1,3 @@
-using GradCamAudit.Data;
 using GradCamAudit.Explain;
 using GradCamAudit.Explain.Interventions;
 using GradCamAudit.Explain.Methods;
@@ -12,14 +11,13 @@ using static TorchSharp.torch;
 namespace GradCamAudit.Pipeline;
 
 /// <summary>
-/// The device stage: normalises a decoded batch on the device, explains it (forward + Grad-CAM for the predicted
-/// and the true class), scores both maps against the masks at input resolution, and brings back only the
-/// per-sample scalars and the small raw maps (two host transfers per batch).
+/// The device stage: normalises a decoded batch on the device (<see cref="BatchPacking"/>), explains it (forward +
+/// Grad-CAM for the predicted and the true class), scores both maps against the masks at input resolution, and brings
+/// back only the per-sample scalars (<see cref="SampleScalars"/>) and the small raw maps, from which
+/// <see cref="BatchRows"/> assembles the rows on the host.
 /// </summary>
 public sealed class BatchScorer : IBatchScorer, IDisposable
 {
-    /// <summary>Per-sample scalars before the metric columns: predicted class, confidence, true-class probability, mask fraction, predicted map all zero.</summary>
-    private const int Leading = 5;
     private readonly IReadOnlyList<MaskMetric> metrics;
     private readonly int liftIndex;
     private readonly bool pointing;
@@ -45,6 +43,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     private readonly int width;
     private readonly float valueScale;
     private readonly InterventionPlan? interventions;
+    private readonly BatchRows rows;
 
     public BatchScorer(LoadedModel model, ModelOptions modelOptions, AuditSettings settings, IReadOnlyList<string> classes, ExplainOptions? explain = null,
         SampleSelector? perturbationSelector = null, SampleSelector? faithfulnessSelector = null, SampleSelector? sanitySelector = null,
@@ -85,6 +84,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             checks = new SampledChecks(model, explainer, gradientMethods.Select(n => (n, methods[n])).ToArray(), faithfulnessSelector, explain.FaithfulnessSteps,
                 sanitySelector, explain.Seed, perturbationBatch, height, width);
         }
+        rows = new BatchRows(classes, targets, combos, metrics, settings, primary, storeMaps);
         mean = tensor(modelOptions.Mean.ToArray(), [1, 3, 1, 1], device: model.Device).DetachFromDisposeScope();
         std = tensor(modelOptions.Std.ToArray(), [1, 3, 1, 1], device: model.Device).DetachFromDisposeScope();
     }
@@ -134,129 +134,15 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             return new ScoredBatch([], batch.Errors);
         }
         using var scope = NewDisposeScope();
-        int b = batch.Samples.Count;
-        int hw = height * width;
-        // Samples are copied straight into host tensors (no batch-sized managed arrays: they would land on the
-        // large-object heap every batch), then moved to the device.
-        Tensor rgb = empty([b, height, width, 3], ScalarType.Byte);
-        Tensor masks = empty([b, height, width], ScalarType.Byte);
-        // Void pixels (VOC's 255, ignored crowd regions): a validity weight only when some sample of the batch has one,
-        // so a batch without void is scored by exactly the unweighted expressions.
-        bool anyVoid = batch.Samples.Any(sample => sample.Valid != null);
-        Tensor? valid = anyVoid ? ones([b, height, width], ScalarType.Byte) : null;
-        var labels = new long[b];
-        using (var rgbData = rgb.data<byte>())
-        using (var maskData = masks.data<byte>())
-        {
-            for (int i = 0; i < b; i++)
-            {
-                DecodedSample sample = batch.Samples[i];
-                rgbData.CopyFrom(sample.Rgb, 0, (long)i * hw * 3);
-                maskData.CopyFrom(sample.Mask, 0, (long)i * hw);
-                labels[i] = sample.Entry.Label;
-            }
-        }
-        if (valid is not null)
-        {
-            using var validData = valid.data<byte>();
-            for (int i = 0; i < b; i++)
-            {
-                if (batch.Samples[i].Valid is byte[] v)
-                {
-                    validData.CopyFrom(v, 0, (long)i * hw);
-                }
-            }
-        }
-        Device dev = model.Device;
-        Tensor x = rgb.to(dev).permute(0, 3, 1, 2).to_type(ScalarType.Float32).div_(valueScale);
-        x = (x - mean) / std;
-        Tensor m = masks.to(dev).to_type(ScalarType.Float32);
-        Tensor y = tensor(labels, [b]).to(dev);
-
-        Tensor? w = valid?.to(dev).to_type(ScalarType.Float32);
+        PackedBatch packed = BatchPacking.Pack(batch.Samples, height, width, valueScale, mean, std, model.Device);
         // The pointing game's tolerance region, from the decoded masks on the host (shared by every map of the batch).
-        Tensor? near = pointing ? MaskMetrics.Near(masks, settings.PointingTolerancePx, dev) : null;
+        Tensor? near = pointing ? MaskMetrics.Near(packed.HostMasks, settings.PointingTolerancePx, model.Device) : null;
         // One hash per sample serves every sampled check (they share explain.seed).
         ulong[] hashes = perturbationSelector == null && checks == null && interventions == null ? [] : batch.Samples.Select(d => SampleSelector.Hash(seed, d.Entry.Source.SampleId)).ToArray();
         bool[]? perturb = perturbationSelector == null ? null : hashes.Select(perturbationSelector.TakesHash).ToArray();
-        StepResult step = Step(x, m, y, w, perturb, checks?.FaithfulnessSamples(hashes), checks?.SanitySamples(hashes), near);
-        (double[] s, float[] mapData, int ch, int cw) = (step.Scalars, step.Maps, step.CamHeight, step.CamWidth);
-
-        var rows = new List<ResultRow>(b);
-        var explanations = new List<ExplanationRow>(b * combos.Count);
-        var errors = new List<SampleError>(batch.Errors);
-        int camLength = ch * cw;
-        int mapLength = combos.Count * camLength;
-        int stride = Leading + (combos.Count * metrics.Count);
-        var audited = new bool[b];
-        Dictionary<int, InterventionResult> intervened = Intervene(batch, s, stride, hashes, x, m, w);
-        for (int i = 0; i < b; i++)
-        {
-            ReadOnlySpan<double> r = s.AsSpan(i * stride, stride);
-            DecodedSample sample = batch.Samples[i];
-            ManifestRow source = sample.Entry.Source;
-            // Non-finite logits (softmax NaN) or maps never reach the results: the sample is an error.
-            if (!double.IsFinite(r[1]) || !double.IsFinite(r[2]) || !AllFinite(mapData.AsSpan(i * mapLength, mapLength)))
-            {
-                errors.Add(new SampleError(source.Row, source.SampleId, source.Image, ReasonCodes.NonFiniteOutput,
-                    "the model gave non-finite logits or maps for this sample"));
-                continue;
-            }
-            bool maskEmpty = r[3] <= 0;
-            // Finite maps whose float32 sums overflow give non-finite metrics: off_object would silently read false
-            // (NaN < threshold), so the sample is never flagged. Such a sample is an error, not a verdict.
-            // (An all-zero map, ReLU having removed everything, legitimately has no lift: its metrics are null, not an error.)
-            if (!maskEmpty && ((!double.IsFinite(r[Leading + liftIndex]) && AnyPositive(mapData.AsSpan(i * mapLength, camLength)))
-                || (!double.IsFinite(r[Leading + metrics.Count + liftIndex]) && AnyPositive(mapData.AsSpan((i * mapLength) + camLength, camLength)))))
-            {
-                errors.Add(new SampleError(source.Row, source.SampleId, source.Image, ReasonCodes.NonFiniteOutput,
-                    "the map's values overflow when summed: its mask metrics are not finite"));
-                continue;
-            }
-            audited[i] = true;
-            int pred = (int)r[0];
-            object?[] predValues = Values(r.Slice(Leading, metrics.Count));
-            object?[] trueValues = Values(r.Slice(Leading + metrics.Count, metrics.Count));
-            bool correct = pred == sample.Entry.Label;
-            double predLift = r[Leading + liftIndex];
-            bool? off = maskEmpty ? null : (r[4] > 0 || predLift < settings.OffObjectLiftThreshold);
-            float[] Cam(int combo) => mapData.AsSpan((i * mapLength) + (combo * camLength), camLength).ToArray();
-            rows.Add(new ResultRow(
-                source.SampleId, source.Row, source.Image,
-                sample.Entry.Label, classes[sample.Entry.Label], pred, classes[pred],
-                (float)r[1], (float)r[2], r[3], predValues, trueValues,
-                off, off.HasValue ? !correct && off.Value : null, off.HasValue ? correct && off.Value : null,
-                ch, cw, Cam(0), Cam(1),
-                // A confident misclassification whose predicted-class map is on the object: the model may be right and the label wrong.
-                maskEmpty || double.IsNaN(predLift) ? null : !correct && r[1] >= settings.LabelErrorMinConfidence && predLift >= settings.LabelErrorMinLift,
-                sample.ImageSha256, source.Extra, sample.Entry.MaskDescription, intervened.GetValueOrDefault(i), sample.Entry.MaskSource));
-            for (int c = 0; c < combos.Count; c++)
-            {
-                (string method, string target) = combos[c];
-                int cls = (int)step.TargetClasses[(i * targets.Count) + targets.ToList().IndexOf(target)];
-                // Every map is stored once: the primary method's predicted- and true-class maps are the results' pred_cam and
-                // true_cam (joined by sample_id), so their explanation rows hold the scalars and an empty map.
-                bool inResults = method == primary && target is "pred" or "true";
-                bool store = !inResults && (storeMaps == "all" || (storeMaps == "primary" && method == primary));
-                (double Deletion, double Insertion)? faithful = target == "pred" && step.Faithfulness.TryGetValue((i, method), out var auc) ? auc : null;
-                explanations.Add(new ExplanationRow(source.SampleId, source.Row, method, target, cls, classes[cls], ch, cw,
-                    store ? Cam(c) : [], Values(r.Slice(Leading + (c * metrics.Count), metrics.Count)), faithful?.Deletion, faithful?.Insertion));
-            }
-        }
-        foreach (PerturbedMap p in step.Perturbed.Where(p => audited[p.Sample]))
-        {
-            ManifestRow source = batch.Samples[p.Sample].Entry.Source;
-            explanations.Add(new ExplanationRow(source.SampleId, source.Row, p.Method, p.Target, p.Class, classes[p.Class], ch, cw,
-                storeMaps == "all" ? p.Map : [], Values(p.Metrics)));
-        }
-        foreach (SampledChecks.SanityMap p in step.Sanity.Where(p => audited[p.Sample]))
-        {
-            ManifestRow source = batch.Samples[p.Sample].Entry.Source;
-            explanations.Add(new ExplanationRow(source.SampleId, source.Row, p.Method, $"randomised:{p.Step}:{p.Unit}", p.Class, classes[p.Class], ch, cw,
-                storeMaps == "all" ? p.Map : [], new object?[metrics.Count], SanitySpearman: p.Spearman));
-        }
-        errors.Sort((x, y) => x.Row.CompareTo(y.Row));
-        return new ScoredBatch(rows, errors, explanations);
+        StepResult step = Step(packed.Input, packed.Masks, packed.Labels, packed.Valid, perturb, checks?.FaithfulnessSamples(hashes), checks?.SanitySamples(hashes), near);
+        Dictionary<int, InterventionResult> intervened = Intervene(batch, step.Scalars, hashes, packed);
+        return rows.Assemble(batch, step, intervened);
     }
 
     /// <summary>
@@ -270,7 +156,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
     /// <summary>Samples intervened on so far (object only and background only), over every batch of this scorer.</summary>
     public long Intervened => Interlocked.Read(ref intervened);
 
-    private Dictionary<int, InterventionResult> Intervene(DecodedBatch batch, double[] s, int stride, ulong[] hashes, Tensor x, Tensor m, Tensor? w)
+    private Dictionary<int, InterventionResult> Intervene(DecodedBatch batch, double[] s, ulong[] hashes, PackedBatch packed)
     {
         var result = new Dictionary<int, InterventionResult>();
         if (interventions is null)
@@ -281,13 +167,13 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
         var roles = new List<string>();
         for (int i = 0; i < batch.Samples.Count; i++)
         {
-            ReadOnlySpan<double> r = s.AsSpan(i * stride, stride);
-            if (r[3] <= 0 || !double.IsFinite(r[1]))
+            var r = new SampleScalars(s, i, combos.Count, metrics.Count);
+            if (r.MaskEmpty || !double.IsFinite(r.Confidence))
             {
                 continue; // no object to keep or remove, or an output that will be an error
             }
             int label = batch.Samples[i].Entry.Label;
-            bool candidate = (int)r[0] != label || r[4] > 0 || r[Leading + liftIndex] < settings.OffObjectLiftThreshold;
+            bool candidate = r.Predicted != label || r.PrimaryMapAllZero || r.Metrics(0)[liftIndex] < settings.OffObjectLiftThreshold;
             string? role = interventions.Controls.Takes(label, hashes[i]) ? InterventionResult.Control
                 : candidate && interventions.Candidates.Takes(label, hashes[i]) ? InterventionResult.Candidate : null;
             if (role != null)
@@ -296,7 +182,7 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
                 roles.Add(role);
             }
         }
-        InterventionOutcome[] outcomes = Intervention.Run(explainer.Logits, x, m, w, chosen, perturbationBatch);
+        InterventionOutcome[] outcomes = Intervention.Run(explainer.Logits, packed.Input, packed.Masks, packed.Valid, chosen, perturbationBatch);
         Interlocked.Add(ref intervened, outcomes.Length);
         for (int k = 0; k < outcomes.Length; k++)
         {
@@ -304,41 +190,6 @@ public sealed class BatchScorer : IBatchScorer, IDisposable
             result[(int)chosen[k]] = new InterventionResult(roles[k], o.ObjectOnlyPred, o.ObjectOnlyProb, o.BackgroundOnlyPred, o.BackgroundOnlyProb);
         }
         return result;
-    }
-
-    /// <summary>Metric scalars to result values: NaN is null, boolean metrics become bool.</summary>
-    private object?[] Values(ReadOnlySpan<double> raw)
-    {
-        var values = new object?[metrics.Count];
-        for (int m = 0; m < metrics.Count; m++)
-        {
-            values[m] = double.IsNaN(raw[m]) ? null : metrics[m].Info.IsBoolean ? raw[m] > 0.5 : raw[m];
-        }
-        return values;
-    }
-
-    private static bool AnyPositive(ReadOnlySpan<float> values)
-    {
-        foreach (float v in values)
-        {
-            if (v > 0)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static bool AllFinite(ReadOnlySpan<float> values)
-    {
-        foreach (float v in values)
-        {
-            if (!float.IsFinite(v))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     /// <summary>What one audit step brings back to the host: per-sample scalars, raw maps of every (method, target), target classes.</summary>
