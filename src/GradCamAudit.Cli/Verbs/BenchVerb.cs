@@ -8,7 +8,7 @@ public static partial class Commands
     /// <summary>The bench verb: step, per-method, sampled-check and end-to-end benchmarks.</summary>
     private static Command BenchCommand()
     {
-        var models = new Option<string>("--models") { Description = "Comma-separated architectures for the step benchmark (\"none\": skip it).", DefaultValueFactory = _ => "demo-cnn,resnet18,resnet50" };
+        var models = new Option<string>("--models") { Description = "Comma-separated architectures for the step benchmark, or model blocks written by src/export/export_trunk_head.py (<name>_config.json) (\"none\": skip it).", DefaultValueFactory = _ => "demo-cnn,resnet18,resnet50" };
         var batches = new Option<string>("--batches") { Description = "Comma-separated batch sizes.", DefaultValueFactory = _ => "1,8,16" };
         var size = new Option<int>("--size") { Description = "Input size (the demo CNN runs at 64).", DefaultValueFactory = _ => 224 };
         var rounds = new Option<int>("--rounds") { Description = "Timed rounds per method (median reported), interleaved.", DefaultValueFactory = _ => 5 };

@@ -8,7 +8,8 @@ namespace GradCamAudit.Benchmarks;
 /// The cost users of pytorch-grad-cam pay, reproduced faithfully for the benchmark: per target class, a forward pass
 /// with a hook on the target layer that keeps its activations (retain_grad), then a full backward of the selected
 /// logits with gradients for every parameter (parameters require grad), then the CAM upsampled to the input.
-/// Called once for the predicted class (taken from that forward) and once for the true class.
+/// Called once for the predicted class (taken from that forward) and once for the true class. A token or channels-last
+/// trunk output is reshaped as pytorch-grad-cam's reshape_transform does (the model's <see cref="TrunkView"/>).
 /// </summary>
 public sealed class HookBackwardBaseline : IDisposable
 {
@@ -63,7 +64,7 @@ public sealed class HookBackwardBaseline : IDisposable
         }
         Tensor activations = captured ?? throw new InvalidOperationException("target layer did not run");
         Tensor grads = activations.grad ?? throw new InvalidOperationException("no gradient reached the target layer");
-        Tensor maps = GradCam.Maps(activations.detach(), grads).MoveToOuterDisposeScope();
+        Tensor maps = GradCam.Maps(model.View.ToGrid(activations.detach()), model.View.ToGrid(grads)).MoveToOuterDisposeScope();
         captured.Dispose();
         captured = null;
         return maps;

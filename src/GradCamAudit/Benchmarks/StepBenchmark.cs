@@ -31,13 +31,15 @@ public static class StepBenchmark
         foreach (string name in models)
         {
             (LoadedModel model, ModelOptions modelOptions, AuditSettings settings, int inputSize) = Setup(name, size, device);
+            string label = name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? Path.GetFileNameWithoutExtension(name).Replace("_config", "", StringComparison.Ordinal) : name;
             using var owned = model;
-            using var scorer = new BatchScorer(model, modelOptions, settings, ["a", "b", "c", "d"]);
+            string[] classNames = Enumerable.Range(0, modelOptions.NumClasses).Select(i => "c" + i.ToString(CultureInfo.InvariantCulture)).ToArray();
+            using var scorer = new BatchScorer(model, modelOptions, settings, classNames);
             (int ch, int cw) = scorer.Probe();
             bool hasClosed = scorer.ClosedFormAvailable;
             // The five gradient methods for the predicted and the true class, from the same forward and gradients.
             var bundleOptions = new ExplainOptions(["gradcam", "gradcam++", "xgradcam", "hirescam", "layercam"], ["pred", "true"], Scoring.Metrics.MetricCatalogue.Defaults);
-            using var bundle = new BatchScorer(model, modelOptions, settings, ["a", "b", "c", "d"], bundleOptions);
+            using var bundle = new BatchScorer(model, modelOptions, settings, classNames, bundleOptions);
             bundle.Probe();
             using var baseline = new HookBackwardBaseline(model);
             foreach (int batch in batches)
@@ -46,7 +48,7 @@ public static class StepBenchmark
                 Tensor x = randn(batch, 3, inputSize, inputSize, device: device);
                 Tensor masks = zeros(batch, inputSize, inputSize, device: device);
                 masks[.., (inputSize / 4)..(3 * inputSize / 4), (inputSize / 4)..(3 * inputSize / 4)] = ones(1, device: device);
-                Tensor y = randint(4, [batch], device: device);
+                Tensor y = randint(Math.Min(4, modelOptions.NumClasses), [batch], device: device);
                 var methods = new List<(string Name, Action Body)>
                 {
                     ("inference", () => { using var s = NewDisposeScope(); using (inference_mode()) { model.Network.call(x).cpu(); } }),
@@ -80,17 +82,27 @@ public static class StepBenchmark
                 double Ratio(string num, string den) => times.ContainsKey(num) && times.ContainsKey(den)
                     ? Median(times[num].Zip(times[den], (a, b) => a / b).ToList()) : double.NaN;
                 string best = hasClosed ? "audit-closed" : "audit-autograd";
-                var result = new StepResult(name, batch, inputSize, $"{ch}x{cw}", Ips("inference"), Ips("audit-closed"), Ips("audit-autograd"), Ips("baseline"),
+                var result = new StepResult(label, batch, inputSize, $"{ch}x{cw}", Ips("inference"), Ips("audit-closed"), Ips("audit-autograd"), Ips("baseline"),
                     Ratio("inference", "audit-closed"), Ratio("inference", "audit-autograd"), Ratio("baseline", best), others, Ips("bundle"), Ratio("inference", "bundle"));
-                log(string.Create(CultureInfo.InvariantCulture, $"{name} batch {batch}: inference {result.Inference:F1} img/s, audit {(hasClosed ? result.AuditClosedForm : result.AuditAutograd):F1} img/s, baseline {result.Baseline:F1} img/s"));
+                log(string.Create(CultureInfo.InvariantCulture, $"{label} batch {batch}: inference {result.Inference:F1} img/s, audit {(hasClosed ? result.AuditClosedForm : result.AuditAutograd):F1} img/s, baseline {result.Baseline:F1} img/s"));
                 yield return result;
             }
         }
     }
 
-    /// <summary>A seeded random-weight model of 4 classes at its default target, with the benchmark's options (15 px tolerance, q = 0.15).</summary>
+    /// <summary>
+    /// A seeded random-weight model of 4 classes at its default target, with the benchmark's options (15 px tolerance,
+    /// q = 0.15); or, for a name ending in <c>.json</c>, the TorchScript pair of the model block the export helper
+    /// writes (<c>src/export/export_trunk_head.py</c>: <c>&lt;name&gt;_config.json</c>) at its own input size.
+    /// </summary>
     internal static (LoadedModel Model, ModelOptions Options, AuditSettings Settings, int InputSize) Setup(string name, int size, Device device)
     {
+        var settings = new AuditSettings(1, "cpu", 1, 1, 1.0, 15, 0.15, 1000, Environment.ProcessorCount, ImageDecoder.DefaultMaxImagePixels, 1800);
+        if (name.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            ModelOptions exported = ExportedModel.Read(name);
+            return (LoadedModel.Load(exported, device), exported, settings, exported.InputHeight);
+        }
         manual_seed(42);
         ArchitectureSpec spec = Architectures.Get(name);
         int inputSize = name == "demo-cnn" ? Math.Min(size, 64) : size;
@@ -98,7 +110,6 @@ public static class StepBenchmark
         var target = LoadedModel.ResolveTarget(network, spec.DefaultTarget);
         LoadedModel model = LoadedModel.FromModule(network, target, spec.DefaultTarget, device, LoadedModel.HeadWeightFor(spec, network, spec.DefaultTarget));
         var modelOptions = new ModelOptions(name, "", "auto", null, 4, inputSize, inputSize, spec.DefaultTarget, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], PreprocessOptions.Default);
-        var settings = new AuditSettings(1, "cpu", 1, 1, 1.0, 15, 0.15, 1000, Environment.ProcessorCount, ImageDecoder.DefaultMaxImagePixels, 1800);
         return (model, modelOptions, settings, inputSize);
     }
 

@@ -45,7 +45,41 @@ public sealed class TorchScriptModel : nn.Module<Tensor, Tensor>
                 throw new ConfigException($"model.{what}: '{path}' is not a loadable TorchScript file: {FirstLine(ex.Message)}");
             }
         }
+        if (InferenceOnlyOp(headPath) is string op)
+        {
+            throw new ConfigException($"model.head: '{headPath}' calls {op}, PyTorch's inference fast path, which has no gradient: the head was traced with gradients off " +
+                "(under torch.no_grad() or inference_mode, where nn.MultiheadAttention and nn.TransformerEncoderLayer take it). Trace the head with gradients on, as src/export/export_trunk_head.py does");
+        }
         return new TorchScriptModel(Read(trunkPath, "weights"), Read(headPath, "head"));
+    }
+
+    /// <summary>The fused inference-only operators whose backward is an error node in LibTorch (it aborts the process, no exception).</summary>
+    private static readonly string[] InferenceOnlyOps = ["_native_multi_head_attention", "_transformer_encoder_layer_fwd", "_native_decoder_only_multi_head_attention"];
+
+    /// <summary>
+    /// The first inference-only operator named in the TorchScript archive's code (the <c>code/*.py</c> entries of the
+    /// zip, a few kB each; entries over 4 MB and archives that are not zips are left to the loader), or null.
+    /// </summary>
+    private static string? InferenceOnlyOp(string path)
+    {
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            foreach (var entry in zip.Entries.Where(e => e.FullName.Contains("/code/", StringComparison.Ordinal) && e.FullName.EndsWith(".py", StringComparison.Ordinal) && e.Length < (4 << 20)))
+            {
+                using var reader = new StreamReader(entry.Open());
+                string code = reader.ReadToEnd();
+                if (InferenceOnlyOps.FirstOrDefault(op => code.Contains(op, StringComparison.Ordinal)) is string op)
+                {
+                    return op;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            // Not a zip (or unreadable): jit.load reports it.
+        }
+        return null;
     }
 
     public override Tensor forward(Tensor input)
